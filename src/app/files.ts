@@ -1,0 +1,15 @@
+import type { FileEntry } from '../lib/files.js';
+import type { TemplateContext } from '../lib/config.js';
+
+/** What `yo forge` writes itself; forge:database writes the database layer around it. */
+export const APP_FILES: readonly FileEntry<TemplateContext>[] = [
+  { to: 'README.md' },
+  { to: '.gitignore', from: 'gitignore' },
+  { to: 'app/__init__.py' },
+  { to: 'app/main.py' },
+  { to: 'app/core/__init__.py' },
+  { to: 'app/routers/__init__.py' },
+  { to: 'app/routers/health.py' },
+  { to: 'app/routers/v1/__init__.py' },
+  { to: 'tests/test_health.py' },
+];

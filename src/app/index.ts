@@ -1,0 +1,136 @@
+import { existsSync, readdirSync } from 'node:fs';
+import { basename, resolve } from 'node:path';
+import Generator, { type BaseOptions } from 'yeoman-generator';
+import { CONFIG_KEY, findProjectRoot } from '../lib/base.js';
+import { DATABASES, ORMS, parseChoice, templateContext, type ForgeConfig } from '../lib/config.js';
+import { renderFiles } from '../lib/files.js';
+import { projectNameError, toPackageName } from '../lib/names.js';
+import { installPythonEnvironment, nextSteps } from './install.js';
+import { APP_FILES } from './files.js';
+import { DEFAULT_ANSWERS, DEFAULT_PROJECT_NAME, declareOptions, questions, type Answers } from './prompts.js';
+
+type AppOptions = BaseOptions & {
+  name?: string;
+  description?: string;
+  database?: string;
+  orm?: string;
+  docker?: boolean;
+  defaults?: boolean;
+};
+
+/**
+ * `yo forge [name]`: asks (or reads from options) the project's identity, stores it in .yo-rc.json,
+ * writes the FastAPI application frame and composes forge:database for the database layer.
+ */
+export default class AppGenerator extends Generator<Partial<ForgeConfig>, AppOptions> {
+  /** Answers known so far: from options, then from the project's stored configuration. */
+  declare known: Partial<Answers>;
+  declare forge: ForgeConfig;
+  declare targetDir: string;
+
+  constructor(args: string[], options: AppOptions) {
+    super(args, options);
+    declareOptions(this);
+  }
+
+  initializing(): void {
+    const { name, description, database, orm, docker } = this.options;
+    this.known = {};
+    if (name === '.') {
+      this.known.projectName = basename(this.destinationRoot());
+    } else if (typeof name === 'string' && name !== '') {
+      this.known.projectName = name;
+    }
+    if (this.known.projectName !== undefined) this._checkProjectName(this.known.projectName);
+    if (typeof description === 'string') this.known.description = description;
+    if (database !== undefined) this.known.database = parseChoice('database', database, DATABASES);
+    if (orm !== undefined) this.known.orm = parseChoice('orm', orm, ORMS);
+    if (typeof docker === 'boolean') this.known.docker = docker;
+    if (this.known.projectName !== undefined) this._loadStoredAnswers();
+  }
+
+  async prompting(): Promise<void> {
+    const missing = new Set(
+      (['projectName', ...Object.keys(DEFAULT_ANSWERS)] as (keyof Answers)[]).filter(
+        (key) => this.known[key] === undefined,
+      ),
+    );
+    let answers: Partial<Answers> = {};
+    if (this.options.defaults === true) {
+      answers = { projectName: DEFAULT_PROJECT_NAME, ...DEFAULT_ANSWERS };
+    } else if (missing.size > 0) {
+      answers = await this.prompt(questions(missing) as never);
+    }
+    const merged = { ...answers, ...this.known } as Answers;
+    if (this.known.projectName === undefined) {
+      this._checkProjectName(merged.projectName);
+      this.known.projectName = merged.projectName;
+      this._loadStoredAnswers();
+    }
+    const final = { ...merged, ...this.known } as Answers;
+    this.forge = { ...final, packageName: toPackageName(final.projectName) };
+  }
+
+  async configuring(): Promise<void> {
+    this.destinationRoot(this.targetDir);
+    this.config.set({ ...this.forge });
+    if (this.forge.docker) {
+      this.log.info('Docker files: forge:docker is not available yet; this project gets none for now.');
+    }
+    await this.composeWith('forge:database');
+  }
+
+  writing(): void {
+    renderFiles(this, APP_FILES, templateContext(this.forge));
+  }
+
+  async install(): Promise<void> {
+    if (this.options.skipInstall === true) return;
+    await installPythonEnvironment(this, this.destinationRoot());
+  }
+
+  end(): void {
+    this.log.ok(`Created ${this.forge.projectName} in ${this.destinationRoot()}`);
+    this.log(nextSteps(this.forge, this.destinationRoot(), this.env.cwd, this.options.skipInstall !== true));
+  }
+
+  _checkProjectName(name: string): void {
+    const error = projectNameError(name);
+    if (error !== undefined) throw new Error(error);
+  }
+
+  /**
+   * Resolve the target directory and, when it is already a forge project, take its stored answers: a
+   * re-run asks nothing it knows, and it refuses to switch the database or ORM under existing code.
+   */
+  _loadStoredAnswers(): void {
+    const name = this.options.name === '.' ? '.' : this.known.projectName!;
+    this.targetDir = resolve(this.destinationRoot(), name);
+    const root = findProjectRoot(this.targetDir);
+    if (root !== this.targetDir) {
+      if (name !== '.' && existsSync(this.targetDir) && readdirSync(this.targetDir).length > 0) {
+        throw new Error(
+          `Directory ${this.targetDir} already exists and is not a forge project; choose another name.`,
+        );
+      }
+      return;
+    }
+    const stored = this.fs.readJSON(resolve(root, '.yo-rc.json')) as Record<string, Partial<ForgeConfig>>;
+    const config = stored[CONFIG_KEY] ?? {};
+    for (const key of ['database', 'orm'] as const) {
+      if (this.known[key] !== undefined && config[key] !== undefined && this.known[key] !== config[key]) {
+        throw new Error(
+          `${this.targetDir} is a ${config[key]} project; changing --${key} to ${this.known[key]} is not supported.`,
+        );
+      }
+    }
+    this.known = {
+      description: config.description,
+      database: config.database,
+      orm: config.orm,
+      docker: config.docker,
+      ...Object.fromEntries(Object.entries(this.known).filter(([, value]) => value !== undefined)),
+      projectName: config.projectName ?? this.known.projectName,
+    };
+  }
+}

@@ -1,0 +1,91 @@
+/**
+ * Every question of `yo forge` once: its command-line option, its prompt and its default. A question is
+ * asked only when its option was not given, the project has no stored answer and --defaults is off.
+ */
+import type Generator from 'yeoman-generator';
+import {
+  DATABASE_LABELS,
+  DATABASES,
+  DEFAULT_DATABASE,
+  DEFAULT_ORM,
+  ORM_LABELS,
+  ORMS,
+  type Database,
+  type Orm,
+} from '../lib/config.js';
+import { projectNameError } from '../lib/names.js';
+
+export const DEFAULT_PROJECT_NAME = 'my-api';
+export const DEFAULT_DESCRIPTION = 'A FastAPI service with an async database layer.';
+
+export interface Answers {
+  projectName: string;
+  description: string;
+  database: Database;
+  orm: Orm;
+  docker: boolean;
+}
+
+export function declareOptions(generator: Generator): void {
+  generator.argument('name', {
+    type: String,
+    required: false,
+    description:
+      'Project name (a directory and Python package name, e.g. my-api); "." uses the current directory',
+  });
+  generator.option('description', { type: String, description: 'One-line project description' });
+  generator.option('database', {
+    type: String,
+    description: `Database: ${DATABASES.join(' | ')} (default ${DEFAULT_DATABASE}; postgresql for production)`,
+  });
+  generator.option('orm', {
+    type: String,
+    description: `ORM: ${ORMS.join(' | ')} (default ${DEFAULT_ORM})`,
+  });
+  generator.option('docker', {
+    type: Boolean,
+    description: 'Add Dockerfile and docker-compose.yml (--no-docker to skip; default no)',
+  });
+  generator.option('defaults', {
+    type: Boolean,
+    description: 'Take the default for every question not answered by an option; ask nothing',
+    default: false,
+  });
+}
+
+/** Questions for the answers that are still missing, in the order a person expects them. */
+export function questions(missing: ReadonlySet<keyof Answers>) {
+  const all = [
+    {
+      type: 'input',
+      name: 'projectName',
+      message: 'Project name',
+      default: DEFAULT_PROJECT_NAME,
+      validate: (value: string) => projectNameError(value) ?? true,
+    },
+    { type: 'input', name: 'description', message: 'Description', default: DEFAULT_DESCRIPTION },
+    {
+      type: 'list',
+      name: 'database',
+      message: 'Database',
+      default: DEFAULT_DATABASE,
+      choices: DATABASES.map((value) => ({ value, name: DATABASE_LABELS[value] })),
+    },
+    {
+      type: 'list',
+      name: 'orm',
+      message: 'ORM',
+      default: DEFAULT_ORM,
+      choices: ORMS.map((value) => ({ value, name: ORM_LABELS[value] })),
+    },
+    { type: 'confirm', name: 'docker', message: 'Add Docker files?', default: false },
+  ] as const;
+  return all.filter((question) => missing.has(question.name));
+}
+
+export const DEFAULT_ANSWERS: Omit<Answers, 'projectName'> = {
+  description: DEFAULT_DESCRIPTION,
+  database: DEFAULT_DATABASE,
+  orm: DEFAULT_ORM,
+  docker: false,
+};

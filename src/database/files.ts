@@ -1,0 +1,43 @@
+import type { FileEntry } from '../lib/files.js';
+import type { DatabaseContext } from './index.js';
+
+/** What forge:database writes: the database layer, the users resource, Alembic, settings and tests. */
+export const DATABASE_FILES: readonly FileEntry<DatabaseContext>[] = [
+  { to: 'pyproject.toml' },
+  { to: '.env.example', from: 'env.example' },
+  { to: '.env', from: 'env.example', onlyIfAbsent: true },
+  { to: 'app/core/config.py' },
+  { to: 'app/core/security.py' },
+  { to: 'app/core/database/__init__.py' },
+  { to: 'app/core/database/base.py' },
+  { to: 'app/core/database/types.py' },
+  { to: 'app/core/database/connection.py' },
+  { to: 'app/core/database/dependencies.py' },
+  { to: 'app/core/database/sqlite.py', when: (c) => c.isSqlite },
+  {
+    to: (c) => `app/core/database/${c.database}.py`,
+    from: 'app/core/database/_server.py',
+    when: (c) => !c.isSqlite,
+  },
+  { to: 'app/models/__init__.py' },
+  { to: 'app/models/user.py', from: (c) => `app/models/user.${c.orm}.py` },
+  { to: 'app/schemas/__init__.py' },
+  { to: 'app/schemas/user.py' },
+  { to: 'app/crud/__init__.py' },
+  { to: 'app/crud/user.py' },
+  { to: 'app/routers/v1/users.py' },
+  { to: 'alembic.ini' },
+  { to: 'alembic/env.py' },
+  { to: 'alembic/script.py.mako' },
+  {
+    to: (c) => `alembic/versions/${c.initialMigrationFile}`,
+    from: 'alembic/versions/create_users_table.py',
+    when: (c) => c.initialMigrationFile !== undefined,
+  },
+  { to: 'tests/__init__.py' },
+  { to: 'tests/conftest.py' },
+  { to: 'tests/test_database.py' },
+  { to: 'tests/test_user_crud.py' },
+  { to: 'tests/api/__init__.py' },
+  { to: 'tests/api/test_users.py' },
+];

@@ -1,0 +1,53 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import Generator from 'yeoman-generator';
+import { DATABASES, ORMS, parseChoice, type ForgeConfig } from './config.js';
+
+/** Key of the generator's section in `.yo-rc.json`. */
+export const CONFIG_KEY = 'generator-forge';
+
+/** Walk up from `start` to the first folder whose `.yo-rc.json` has a generator-forge section. */
+export function findProjectRoot(start: string): string | undefined {
+  for (let dir = start; ; dir = dirname(dir)) {
+    const rc = join(dir, '.yo-rc.json');
+    if (existsSync(rc)) {
+      try {
+        if (CONFIG_KEY in JSON.parse(readFileSync(rc, 'utf8'))) return dir;
+      } catch {
+        // An unreadable .yo-rc.json belongs to something else; keep looking upward.
+      }
+    }
+    if (dirname(dir) === dir) return undefined;
+  }
+}
+
+/**
+ * Base class of the generators that work inside an existing forge project: it finds the project root
+ * (the folder holding `.yo-rc.json`), moves the destination there and loads the typed configuration.
+ * When composed by `yo forge` the configuration is already in the in-memory `.yo-rc.json`.
+ */
+export class ForgeGenerator extends Generator {
+  declare forge: ForgeConfig;
+
+  _loadForgeConfig(): ForgeConfig {
+    if (this.config.get('database') === undefined) {
+      const root = findProjectRoot(this.destinationRoot());
+      if (root === undefined) {
+        throw new Error(
+          `Not inside a forge project: no .yo-rc.json with a "${CONFIG_KEY}" section in ${this.destinationRoot()} or above. Run "yo forge <name>" first.`,
+        );
+      }
+      this.destinationRoot(root);
+    }
+    const stored = this.config.getAll() as Partial<ForgeConfig>;
+    this.forge = {
+      projectName: String(stored.projectName),
+      packageName: String(stored.packageName),
+      description: stored.description ?? '',
+      database: parseChoice('database', stored.database, DATABASES),
+      orm: parseChoice('orm', stored.orm, ORMS),
+      docker: stored.docker === true,
+    };
+    return this.forge;
+  }
+}

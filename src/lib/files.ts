@@ -1,0 +1,30 @@
+/**
+ * File tables: which templates a generator renders, under which condition, to which path. A template lives at
+ * `templates/<output path>.ejs` unless `from` names a variant (e.g. the SQLModel and SQLAlchemy model files).
+ */
+import type Generator from 'yeoman-generator';
+
+export interface FileEntry<C> {
+  /** Output path, relative to the project root. */
+  to: string | ((context: C) => string);
+  /** Template path relative to templates/, without `.ejs`; defaults to the output path. */
+  from?: string | ((context: C) => string);
+  when?: (context: C) => boolean;
+  /** Write only when the file does not exist yet (files the user is expected to edit, such as .env). */
+  onlyIfAbsent?: boolean;
+}
+
+export function renderFiles<C extends object>(
+  generator: Generator,
+  files: readonly FileEntry<C>[],
+  context: C,
+): void {
+  for (const file of files) {
+    if (file.when && !file.when(context)) continue;
+    const to = typeof file.to === 'function' ? file.to(context) : file.to;
+    const from = typeof file.from === 'function' ? file.from(context) : (file.from ?? to);
+    const destination = generator.destinationPath(to);
+    if (file.onlyIfAbsent && generator.fs.exists(destination)) continue;
+    generator.fs.copyTpl(generator.templatePath(`${from}.ejs`), destination, context);
+  }
+}

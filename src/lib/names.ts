@@ -1,0 +1,119 @@
+/** Naming rules shared by every generator: project names, Python identifiers, table names. */
+
+export const PYTHON_KEYWORDS = new Set([
+  'False',
+  'None',
+  'True',
+  'and',
+  'as',
+  'assert',
+  'async',
+  'await',
+  'break',
+  'class',
+  'continue',
+  'def',
+  'del',
+  'elif',
+  'else',
+  'except',
+  'finally',
+  'for',
+  'from',
+  'global',
+  'if',
+  'import',
+  'in',
+  'is',
+  'lambda',
+  'nonlocal',
+  'not',
+  'or',
+  'pass',
+  'raise',
+  'return',
+  'try',
+  'while',
+  'with',
+  'yield',
+  'match',
+  'case',
+  'type',
+  '_',
+]);
+
+/**
+ * Top-level names a project must not take: they would shadow the generated `app` package, the test and
+ * migration folders, or a library the project imports.
+ */
+const RESERVED_PROJECT_NAMES = new Set([
+  'app',
+  'alembic',
+  'tests',
+  'test',
+  'fastapi',
+  'sqlalchemy',
+  'sqlmodel',
+  'pydantic',
+  'uvicorn',
+  'starlette',
+  'asyncpg',
+  'aiomysql',
+  'aiosqlite',
+  'pytest',
+  'httpx',
+  'site',
+  'node_modules',
+]);
+
+const PROJECT_NAME = /^[A-Za-z][A-Za-z0-9]*(?:[-_][A-Za-z0-9]+)*$/;
+
+/** `my-api` -> `my_api`: the identifier used for database names and the like. */
+export function toPackageName(projectName: string): string {
+  return projectName.toLowerCase().replace(/-/g, '_');
+}
+
+/**
+ * Check a project name: it becomes a directory, a PEP 508 distribution name and (snake_cased) a Python
+ * identifier and a database name. Returns an error message, or undefined when the name is valid.
+ */
+export function projectNameError(name: string): string | undefined {
+  if (name.length === 0) return 'Project name is empty.';
+  if (name.length > 48) return `Project name "${name}" is longer than 48 characters.`;
+  if (!PROJECT_NAME.test(name)) {
+    return `Invalid project name "${name}": use letters, digits, "-" or "_", starting with a letter (e.g. my-api).`;
+  }
+  const packageName = toPackageName(name);
+  if (PYTHON_KEYWORDS.has(packageName) || PYTHON_KEYWORDS.has(name)) {
+    return `Invalid project name "${name}": "${packageName}" is a Python keyword.`;
+  }
+  if (RESERVED_PROJECT_NAMES.has(packageName)) {
+    return `Invalid project name "${name}": it would shadow the "${packageName}" module the project uses.`;
+  }
+  return undefined;
+}
+
+/** `BlogPost` / `blog_post` / `blog-post` -> `blog_post`. */
+export function toSnakeCase(name: string): string {
+  return name
+    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+    .replace(/([A-Z]+)([A-Z][a-z])/g, '$1_$2')
+    .replace(/[-\s]+/g, '_')
+    .toLowerCase();
+}
+
+/** `blog_post` / `blog-post` / `blogPost` -> `BlogPost`. */
+export function toPascalCase(name: string): string {
+  return toSnakeCase(name)
+    .split('_')
+    .filter(Boolean)
+    .map((part) => part[0]!.toUpperCase() + part.slice(1))
+    .join('');
+}
+
+/** English plural of a snake_case word, for table names: post -> posts, category -> categories. */
+export function pluralize(word: string): string {
+  if (/(s|x|z|ch|sh)$/.test(word)) return `${word}es`;
+  if (/[^aeiou]y$/.test(word)) return `${word.slice(0, -1)}ies`;
+  return `${word}s`;
+}
