@@ -85,13 +85,20 @@ export default class AppGenerator extends Generator<Partial<ForgeConfig>, AppOpt
   }
 
   async install(): Promise<void> {
-    if (this.options.skipInstall === true) return;
+    if (this._skipInstall()) return;
     await installPythonEnvironment(this, this.destinationRoot());
   }
 
   end(): void {
     this.log.ok(`Created ${this.forge.projectName} in ${this.destinationRoot()}`);
-    this.log(nextSteps(this.forge, this.destinationRoot(), this.env.cwd, this.options.skipInstall !== true));
+    this.log(nextSteps(this.forge, this.destinationRoot(), this.env.cwd, !this._skipInstall()));
+  }
+
+  /** `--skip-install`: yo passes it camelCased, a plain argument list keeps the dash. */
+  _skipInstall(): boolean {
+    return (
+      this.options.skipInstall === true || (this.options as Record<string, unknown>)['skip-install'] === true
+    );
   }
 
   _checkProjectName(name: string): void {

@@ -1,11 +1,20 @@
+import { randomBytes } from 'node:crypto';
 import type { FileEntry } from '../lib/files.js';
 import type { DatabaseContext } from './index.js';
+
+/** Long enough to pass the settings' validation, and plainly not a secret. */
+const SECRET_KEY_PLACEHOLDER = 'change-me-to-a-random-secret-of-at-least-32-characters';
 
 /** What forge:database writes: the database layer, the users resource, Alembic, settings and tests. */
 export const DATABASE_FILES: readonly FileEntry<DatabaseContext>[] = [
   { to: 'pyproject.toml' },
-  { to: '.env.example', from: 'env.example' },
-  { to: '.env', from: 'env.example', onlyIfAbsent: true },
+  { to: '.env.example', from: 'env.example', with: () => ({ secretKey: SECRET_KEY_PLACEHOLDER }) },
+  {
+    to: '.env',
+    from: 'env.example',
+    onlyIfAbsent: true,
+    with: () => ({ secretKey: randomBytes(48).toString('base64url') }),
+  },
   { to: 'app/core/config.py' },
   { to: 'app/core/security.py' },
   { to: 'app/core/database/__init__.py' },

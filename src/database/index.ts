@@ -6,7 +6,8 @@ import { findInitialMigration } from '../lib/migrations.js';
 import { DATABASE_FILES } from './files.js';
 
 export type DatabaseContext = ReturnType<typeof templateContext> & {
-  secretKey: string;
+  /** Set per file: a random secret in .env, a placeholder in .env.example. */
+  secretKey?: string;
   /** File name of the migration that creates the users table, or undefined when the project has it. */
   initialMigrationFile: string | undefined;
   revision: string;
@@ -29,7 +30,6 @@ export default class DatabaseGenerator extends ForgeGenerator {
     const existing = findInitialMigration(this.destinationPath('alembic/versions'));
     const context: DatabaseContext = {
       ...templateContext(this.forge),
-      secretKey: randomBytes(48).toString('base64url'),
       initialMigrationFile:
         existing === undefined ? `${migrationStamp(now)}_${revision}_create_users_table.py` : undefined,
       revision,

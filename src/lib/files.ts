@@ -12,6 +12,8 @@ export interface FileEntry<C> {
   when?: (context: C) => boolean;
   /** Write only when the file does not exist yet (files the user is expected to edit, such as .env). */
   onlyIfAbsent?: boolean;
+  /** Values that differ for this file only (e.g. the real secret in .env, a placeholder in .env.example). */
+  with?: (context: C) => Partial<C>;
 }
 
 export function renderFiles<C extends object>(
@@ -25,6 +27,7 @@ export function renderFiles<C extends object>(
     const from = typeof file.from === 'function' ? file.from(context) : (file.from ?? to);
     const destination = generator.destinationPath(to);
     if (file.onlyIfAbsent && generator.fs.exists(destination)) continue;
-    generator.fs.copyTpl(generator.templatePath(`${from}.ejs`), destination, context);
+    const data = file.with ? { ...context, ...file.with(context) } : context;
+    generator.fs.copyTpl(generator.templatePath(`${from}.ejs`), destination, data);
   }
 }

@@ -1,0 +1,28 @@
+import { mkdtempSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type Generator from 'yeoman-generator';
+import type { BaseOptions } from 'yeoman-generator';
+import helpers from 'yeoman-test';
+import { FORGE_GENERATORS, generatorPath } from './paths.js';
+
+/** Generators as the tests drive them: any option may be passed, as on the command line. */
+export type AnyGenerator = Generator<Record<string, unknown>, BaseOptions & Record<string, unknown>>;
+
+/** yeoman-test's run, typed for command-line style options. */
+export const runGenerator = (path: string) => helpers.run<AnyGenerator>(path);
+
+/** A yeoman-test run of `yo forge` with the real sub-generators registered, in a fresh folder. */
+export function runApp(dir = mkdtempSync(join(tmpdir(), 'forge-unit-'))) {
+  return runGenerator(generatorPath('app')).withGenerators(FORGE_GENERATORS).cd(dir);
+}
+
+/** Every file below `root`, relative and sorted (dotfiles included). */
+export function listFiles(root: string, prefix = ''): string[] {
+  return readdirSync(join(root, prefix), { withFileTypes: true })
+    .flatMap((entry) => {
+      const path = prefix ? `${prefix}/${entry.name}` : entry.name;
+      return entry.isDirectory() ? listFiles(root, path) : [path];
+    })
+    .sort();
+}

@@ -1,0 +1,92 @@
+/**
+ * Python tooling for the end-to-end suite: one virtual environment per dependency set of a generated project,
+ * cached under .cache/e2e/venvs/<hash of the requirements>, installed with uv (installed on first use).
+ */
+import { execFileSync, spawn, spawnSync, type SpawnOptions } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { CACHE_DIR } from './paths.js';
+
+const TOOLS_VENV = join(CACHE_DIR, 'tools');
+const VENVS = join(CACHE_DIR, 'e2e', 'venvs');
+
+export interface RunResult {
+  status: number | null;
+  output: string;
+}
+
+/** Run a command, capturing stdout and stderr together; resolves whatever the exit status. */
+export function run(
+  command: string,
+  args: string[],
+  options: SpawnOptions & { timeoutMs?: number } = {},
+): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { ...options, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 300_000);
+    child.on('error', reject);
+    child.on('close', (status) => {
+      clearTimeout(timer);
+      resolve({ status, output });
+    });
+  });
+}
+
+/** Run a command that must succeed; the error carries its output. */
+export async function mustRun(
+  command: string,
+  args: string[],
+  options: SpawnOptions & { timeoutMs?: number } = {},
+): Promise<string> {
+  const result = await run(command, args, options);
+  if (result.status !== 0) {
+    throw new Error(`${command} ${args.join(' ')} exited with ${result.status}:\n${result.output}`);
+  }
+  return result.output;
+}
+
+/** uv from PATH, else from .cache/tools (pip-installed there once). */
+export function uvPath(): string {
+  if (spawnSync('uv', ['--version'], { stdio: 'ignore' }).status === 0) return 'uv';
+  const local = join(TOOLS_VENV, 'bin', 'uv');
+  if (!existsSync(local)) {
+    execFileSync('python3', ['-m', 'venv', TOOLS_VENV], { stdio: 'inherit' });
+    execFileSync(join(TOOLS_VENV, 'bin', 'python'), ['-m', 'pip', 'install', '-q', 'uv'], {
+      stdio: 'inherit',
+    });
+  }
+  return local;
+}
+
+/** The runtime and dev requirements a generated pyproject.toml declares. */
+export function projectRequirements(pyproject: string): string[] {
+  const script =
+    'import json, sys, tomllib\n' +
+    'project = tomllib.load(open(sys.argv[1], "rb"))["project"]\n' +
+    'print(json.dumps(project["dependencies"] + project["optional-dependencies"]["dev"]))';
+  return JSON.parse(execFileSync('python3', ['-c', script, pyproject], { encoding: 'utf8' })) as string[];
+}
+
+/**
+ * A virtual environment holding exactly these requirements, shared by every project that declares the same
+ * set. The project itself is not installed: commands run from its root, where `app` is importable.
+ */
+export async function venvFor(requirements: string[]): Promise<string> {
+  const key = createHash('sha256')
+    .update(JSON.stringify([...requirements].sort()))
+    .digest('hex')
+    .slice(0, 16);
+  const venv = join(VENVS, key);
+  if (existsSync(join(venv, '.complete'))) return venv;
+  rmSync(venv, { recursive: true, force: true });
+  mkdirSync(VENVS, { recursive: true });
+  const uv = uvPath();
+  await mustRun(uv, ['venv', '--quiet', '--python', 'python3', venv]);
+  await mustRun(uv, ['pip', 'install', '--quiet', '--python', join(venv, 'bin', 'python'), ...requirements]);
+  await mustRun('touch', [join(venv, '.complete')]);
+  return venv;
+}

@@ -1,0 +1,200 @@
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import yeomanAssert from 'yeoman-assert';
+import { generatorPath } from '../support/paths.js';
+import { listFiles, runApp, runGenerator } from '../support/generate.js';
+
+const readJson = (path: string) => JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
+
+describe('forge (app)', () => {
+  describe('with --defaults', () => {
+    it('asks nothing and writes an SQLite + SQLModel project into ./<name>', async () => {
+      const result = await runApp()
+        .withArguments(['my-api'])
+        .withOptions({ defaults: true, skipInstall: true });
+      assert.deepEqual(result.askedQuestions, []);
+      const project = join(result.cwd, 'my-api');
+      yeomanAssert.file(
+        ['app/main.py', 'app/core/database/sqlite.py', 'alembic/env.py', 'pyproject.toml'].map((f) =>
+          join(project, f),
+        ),
+      );
+      assert.deepEqual(readJson(join(project, '.yo-rc.json'))['generator-forge'], {
+        projectName: 'my-api',
+        packageName: 'my_api',
+        description: 'A FastAPI service with an async database layer.',
+        database: 'sqlite',
+        orm: 'sqlmodel',
+        docker: false,
+      });
+    });
+
+    it('uses the default name when none is given', async () => {
+      const result = await runApp().withOptions({ defaults: true, skipInstall: true });
+      yeomanAssert.file(join(result.cwd, 'my-api', 'app', 'main.py'));
+    });
+  });
+
+  describe('prompting', () => {
+    it('asks every question when no option answers it, and stores the answers', async () => {
+      const result = await runApp()
+        .withAnswers({
+          projectName: 'shop-api',
+          description: 'Shop',
+          database: 'postgresql',
+          orm: 'sqlalchemy',
+          docker: false,
+        })
+        .withOptions({ skipInstall: true });
+      assert.deepEqual(
+        result.askedQuestions.map((q) => q.name),
+        ['projectName', 'description', 'database', 'orm', 'docker'],
+      );
+      const config = readJson(join(result.cwd, 'shop-api', '.yo-rc.json'))['generator-forge'] as Record<
+        string,
+        unknown
+      >;
+      assert.equal(config['database'], 'postgresql');
+      assert.equal(config['orm'], 'sqlalchemy');
+      yeomanAssert.file(join(result.cwd, 'shop-api', 'app', 'core', 'database', 'postgresql.py'));
+    });
+
+    it('asks only what the options leave open', async () => {
+      const result = await runApp()
+        .withArguments(['api'])
+        .withOptions({ database: 'mysql', orm: 'sqlmodel', description: 'x', skipInstall: true })
+        .withAnswers({ docker: false });
+      assert.deepEqual(
+        result.askedQuestions.map((q) => q.name),
+        ['docker'],
+      );
+    });
+
+    it('marks PostgreSQL as the production choice and defaults to SQLite', async () => {
+      const { questions } = await import('../../src/app/prompts.js');
+      const database = questions(new Set(['database'])).find((q) => q.name === 'database')!;
+      assert.equal(database.default, 'sqlite');
+      assert.match(JSON.stringify(database.choices), /PostgreSQL[^"]*production/);
+    });
+  });
+
+  describe('destination', () => {
+    it('"." generates into the current directory, named after it', async () => {
+      const parent = mkdtempSync(join(tmpdir(), 'forge-unit-'));
+      const dir = join(parent, 'inventory-api');
+      mkdirSync(dir);
+      await runApp(dir).withArguments(['.']).withOptions({ defaults: true, skipInstall: true });
+      yeomanAssert.file(join(dir, 'app', 'main.py'));
+      yeomanAssert.fileContent(join(dir, 'pyproject.toml'), /name = "inventory-api"/);
+    });
+
+    it('refuses a directory that exists and is not a forge project', async () => {
+      const parent = mkdtempSync(join(tmpdir(), 'forge-unit-'));
+      mkdirSync(join(parent, 'taken'));
+      writeFileSync(join(parent, 'taken', 'notes.txt'), 'mine');
+      await assert.rejects(
+        runApp(parent).withArguments(['taken']).withOptions({ defaults: true, skipInstall: true }),
+        /already exists and is not a forge project/,
+      );
+      assert.deepEqual(readdirSync(join(parent, 'taken')), ['notes.txt']);
+    });
+  });
+
+  describe('re-run in an existing project', () => {
+    it('asks nothing it knows, keeps .env, and refuses to switch the database', async () => {
+      const first = await runApp().withArguments(['api']).withOptions({
+        database: 'postgresql',
+        orm: 'sqlalchemy',
+        defaults: true,
+        skipInstall: true,
+      });
+      const dotenv = readFileSync(join(first.cwd, 'api', '.env'), 'utf8');
+      const again = await runApp(first.cwd)
+        .withArguments(['api'])
+        .withOptions({ skipInstall: true, force: true });
+      assert.deepEqual(again.askedQuestions, []);
+      assert.equal(readFileSync(join(first.cwd, 'api', '.env'), 'utf8'), dotenv);
+      await assert.rejects(
+        runApp(first.cwd).withArguments(['api']).withOptions({ database: 'mysql', skipInstall: true }),
+        /is a postgresql project; changing --database to mysql is not supported/,
+      );
+    });
+  });
+
+  describe('secrets', () => {
+    it('writes a random SECRET_KEY into .env and a placeholder into .env.example', async () => {
+      const one = await runApp().withArguments(['a']).withOptions({ defaults: true, skipInstall: true });
+      const two = await runApp().withArguments(['a']).withOptions({ defaults: true, skipInstall: true });
+      const secret = (dir: string, file: string) =>
+        /^SECRET_KEY=(.+)$/m.exec(readFileSync(join(dir, 'a', file), 'utf8'))![1]!;
+      assert.ok(secret(one.cwd, '.env').length >= 64);
+      assert.notEqual(secret(one.cwd, '.env'), secret(two.cwd, '.env'));
+      assert.match(secret(one.cwd, '.env.example'), /^change-me/);
+      yeomanAssert.fileContent(join(one.cwd, 'a', '.gitignore'), /^\.env$/m);
+    });
+  });
+
+  describe('--docker', () => {
+    it('is accepted and stored; no Docker files until forge:docker exists', async () => {
+      const result = await runApp()
+        .withArguments(['api'])
+        .withOptions({ docker: true, defaults: true, skipInstall: true });
+      const config = readJson(join(result.cwd, 'api', '.yo-rc.json'))['generator-forge'] as Record<
+        string,
+        unknown
+      >;
+      assert.equal(config['docker'], true);
+      yeomanAssert.noFile(join(result.cwd, 'api', 'Dockerfile'));
+    });
+  });
+
+  describe('composition', () => {
+    it('composes forge:database by namespace', async () => {
+      const result = await runGenerator(generatorPath('app'))
+        .withMockedGenerators(['forge:database'])
+        .withArguments(['api'])
+        .withOptions({ defaults: true, skipInstall: true });
+      const mocked = result.mockedGenerators['forge:database'] as { mock: { callCount(): number } };
+      assert.equal(mocked.mock.callCount(), 1);
+      yeomanAssert.file(join(result.cwd, 'api', 'app', 'main.py'));
+      yeomanAssert.noFile(join(result.cwd, 'api', 'alembic.ini'));
+    });
+  });
+
+  describe('bad input: a clear error, nothing written', () => {
+    const cases: [string, Record<string, unknown>, string[], RegExp][] = [
+      [
+        'an unknown --database',
+        { database: 'oracle' },
+        ['api'],
+        /Invalid --database "oracle": expected one of sqlite, postgresql, mysql/,
+      ],
+      [
+        'an unknown --orm',
+        { orm: 'django' },
+        ['api'],
+        /Invalid --orm "django": expected one of sqlmodel, sqlalchemy/,
+      ],
+      ['a name with spaces', {}, ['my api'], /Invalid project name "my api"/],
+      ['a name starting with a digit', {}, ['1api'], /Invalid project name "1api"/],
+      ['a Python keyword', {}, ['class'], /"class" is a Python keyword/],
+      ['a name that shadows the app package', {}, ['app'], /would shadow the "app" module/],
+      ['a name that shadows a dependency', {}, ['FastAPI'], /would shadow the "fastapi" module/],
+    ];
+    for (const [label, options, args, message] of cases) {
+      it(`refuses ${label}`, async () => {
+        const dir = mkdtempSync(join(tmpdir(), 'forge-unit-'));
+        await assert.rejects(
+          runApp(dir)
+            .withArguments(args)
+            .withOptions({ ...options, defaults: true, skipInstall: true }),
+          message,
+        );
+        assert.deepEqual(listFiles(dir), []);
+        assert.equal(existsSync(join(dir, args[0]!)), false);
+      });
+    }
+  });
+});

@@ -1,0 +1,157 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import yeomanAssert from 'yeoman-assert';
+import { DATABASES, ORMS } from '../../src/lib/config.js';
+import { generatorPath } from '../support/paths.js';
+import { listFiles, runApp, runGenerator } from '../support/generate.js';
+
+const COMMON_FILES = [
+  '.env',
+  '.env.example',
+  '.gitignore',
+  '.yo-rc.json',
+  'README.md',
+  'alembic.ini',
+  'alembic/env.py',
+  'alembic/script.py.mako',
+  'app/__init__.py',
+  'app/core/__init__.py',
+  'app/core/config.py',
+  'app/core/database/__init__.py',
+  'app/core/database/base.py',
+  'app/core/database/connection.py',
+  'app/core/database/dependencies.py',
+  'app/core/database/types.py',
+  'app/core/security.py',
+  'app/crud/__init__.py',
+  'app/crud/user.py',
+  'app/main.py',
+  'app/models/__init__.py',
+  'app/models/user.py',
+  'app/routers/__init__.py',
+  'app/routers/health.py',
+  'app/routers/v1/__init__.py',
+  'app/routers/v1/users.py',
+  'app/schemas/__init__.py',
+  'app/schemas/user.py',
+  'pyproject.toml',
+  'tests/__init__.py',
+  'tests/api/__init__.py',
+  'tests/api/test_users.py',
+  'tests/conftest.py',
+  'tests/test_database.py',
+  'tests/test_health.py',
+  'tests/test_user_crud.py',
+];
+
+const DRIVERS = { postgresql: 'asyncpg', mysql: 'aiomysql', sqlite: 'aiosqlite' } as const;
+
+describe('forge:database', () => {
+  for (const database of DATABASES) {
+    for (const orm of ORMS) {
+      describe(`${database} + ${orm}`, () => {
+        let project = '';
+        const read = (file: string) => readFileSync(join(project, file), 'utf8');
+
+        before(async () => {
+          const result = await runApp()
+            .withArguments(['api'])
+            .withOptions({ database, orm, defaults: true, skipInstall: true });
+          project = join(result.cwd, 'api');
+        });
+
+        it('writes exactly the expected files', () => {
+          const files = listFiles(project);
+          const migration = files.filter((file) => file.startsWith('alembic/versions/'));
+          assert.equal(migration.length, 1);
+          assert.match(migration[0]!, /^alembic\/versions\/\d{8}_\d{4}_[0-9a-f]{12}_create_users_table\.py$/);
+          const expected = [...COMMON_FILES, `app/core/database/${database}.py`, migration[0]!].sort();
+          assert.deepEqual(files, expected);
+        });
+
+        it('depends on its own driver only', () => {
+          const pyproject = read('pyproject.toml');
+          for (const [db, driver] of Object.entries(DRIVERS)) {
+            assert.equal(pyproject.includes(`"${driver}`), db === database, `${driver} in pyproject.toml`);
+          }
+          assert.equal(pyproject.includes('"cryptography'), database === 'mysql');
+          assert.equal(pyproject.includes('"sqlmodel'), orm === 'sqlmodel');
+          assert.match(pyproject, /dev = \[[^\]]*"pytest[^\]]*"httpx[^\]]*"ruff/s);
+        });
+
+        it('connects the manager to the backend module of its database', () => {
+          assert.match(
+            read('app/core/database/connection.py'),
+            new RegExp(`from app\\.core\\.database\\.${database} import create_engine`),
+          );
+          assert.match(
+            read('.env'),
+            new RegExp(
+              `^DATABASE_URL=${database === 'postgresql' ? 'postgresql\\+asyncpg' : database === 'mysql' ? 'mysql\\+aiomysql' : 'sqlite\\+aiosqlite'}://`,
+              'm',
+            ),
+          );
+        });
+
+        it('passes the pool settings that apply', () => {
+          const backend = read(`app/core/database/${database}.py`);
+          for (const setting of ['POOL_SIZE', 'POOL_MAX_OVERFLOW', 'POOL_TIMEOUT', 'ECHO']) {
+            assert.match(backend, new RegExp(`settings\\.${setting}\\b`));
+          }
+          assert.equal(/settings\.POOL_PRE_PING/.test(backend), database !== 'sqlite');
+          assert.equal(/StaticPool/.test(backend), database === 'sqlite');
+          const config = read('app/core/config.py');
+          assert.match(config, /POOL_SIZE: int = Field\(default=6, ge=1\)/);
+          assert.match(config, /POOL_MAX_OVERFLOW: int = Field\(default=2, ge=0\)/);
+          assert.match(config, /POOL_TIMEOUT: float = Field\(default=30, ge=0\)/);
+          assert.match(config, /POOL_PRE_PING: bool = True/);
+          assert.match(config, /ECHO: bool = False/);
+        });
+
+        it(`writes the users model in ${orm} style`, () => {
+          const model = read('app/models/user.py');
+          if (orm === 'sqlalchemy') {
+            assert.match(model, /class User\(TimestampMixin, Base\):/);
+            assert.match(model, /Mapped\[str\] = mapped_column\(String\(50\), unique=True, index=True\)/);
+            assert.match(read('app/core/database/__init__.py'), /"Base",/);
+          } else {
+            assert.match(model, /class User\(TimestampMixin, table=True\):/);
+            assert.match(model, /Field\(max_length=50, unique=True, index=True\)/);
+            assert.doesNotMatch(read('app/core/database/__init__.py'), /"Base"/);
+          }
+          assert.match(read('app/models/__init__.py'), /# forge-needle-model-imports/);
+          assert.match(read('app/routers/v1/__init__.py'), /# forge-needle-router-includes/);
+        });
+
+        it('writes an initial migration whose timestamp type fits the database', () => {
+          const migration = listFiles(project).find((file) => file.startsWith('alembic/versions/'))!;
+          const text = read(migration);
+          assert.match(text, /down_revision: str \| None = None/);
+          assert.match(text, /op\.create_table\(\s*"users"/);
+          if (database === 'mysql') assert.match(text, /mysql\.DATETIME\(fsp=6\)/);
+          else assert.match(text, /sa\.DateTime\(timezone=True\)/);
+          assert.equal(/import sqlmodel/.test(read('alembic/script.py.mako')), orm === 'sqlmodel');
+          assert.match(read('alembic/env.py'), /render_as_batch": dialect_name == "sqlite"/);
+        });
+      });
+    }
+  }
+
+  it('runs on its own inside an existing project, reading .yo-rc.json', async () => {
+    const first = await runApp()
+      .withArguments(['api'])
+      .withOptions({ database: 'postgresql', defaults: true, skipInstall: true });
+    const project = join(first.cwd, 'api');
+    await runGenerator(generatorPath('database')).cd(join(project, 'app')).withOptions({ force: true });
+    yeomanAssert.file(join(project, 'app', 'core', 'database', 'postgresql.py'));
+    assert.equal(listFiles(join(project, 'alembic', 'versions')).length, 1, 'no second initial migration');
+  });
+
+  it('refuses to run outside a forge project, writing nothing', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'forge-unit-'));
+    await assert.rejects(runGenerator(generatorPath('database')).cd(dir), /Not inside a forge project/);
+    assert.deepEqual(listFiles(dir), []);
+  });
+});

@@ -1,0 +1,79 @@
+import assert from 'node:assert/strict';
+import { DATABASES, parseChoice } from '../../src/lib/config.js';
+import {
+  pluralize,
+  projectNameError,
+  toPackageName,
+  toPascalCase,
+  toSnakeCase,
+} from '../../src/lib/names.js';
+import { insertAtNeedle, NeedleError } from '../../src/lib/python.js';
+
+describe('lib/names', () => {
+  it('accepts directory-and-package-friendly project names', () => {
+    for (const name of ['api', 'my-api', 'my_api', 'Api2', 'a-b-c'])
+      assert.equal(projectNameError(name), undefined, name);
+  });
+
+  it('explains what is wrong with a bad project name', () => {
+    assert.match(projectNameError('')!, /empty/);
+    assert.match(projectNameError('-api')!, /starting with a letter/);
+    assert.match(projectNameError('my--api')!, /Invalid project name/);
+    assert.match(projectNameError('api!')!, /Invalid project name/);
+    assert.match(projectNameError('import')!, /Python keyword/);
+    assert.match(projectNameError('tests')!, /shadow/);
+    assert.match(projectNameError('a'.repeat(49))!, /longer than 48/);
+  });
+
+  it('derives names', () => {
+    assert.equal(toPackageName('My-Api'), 'my_api');
+    assert.equal(toSnakeCase('BlogPost'), 'blog_post');
+    assert.equal(toSnakeCase('HTTPRequest'), 'http_request');
+    assert.equal(toPascalCase('blog_post'), 'BlogPost');
+    assert.equal(pluralize('post'), 'posts');
+    assert.equal(pluralize('category'), 'categories');
+    assert.equal(pluralize('address'), 'addresses');
+    assert.equal(pluralize('day'), 'days');
+  });
+});
+
+describe('lib/config', () => {
+  it('parses a choice case-insensitively and lists the valid ones otherwise', () => {
+    assert.equal(parseChoice('database', ' PostgreSQL ', DATABASES), 'postgresql');
+    assert.throws(
+      () => parseChoice('database', 'oracle', DATABASES),
+      /expected one of sqlite, postgresql, mysql/,
+    );
+    assert.throws(() => parseChoice('database', true, DATABASES), /Invalid --database "true"/);
+  });
+});
+
+describe('lib/python needles', () => {
+  const file = [
+    'from app.routers.v1 import users',
+    '',
+    'api_router = APIRouter()',
+    '    # forge-needle-x',
+    'end',
+  ].join('\n');
+
+  it('inserts above the needle with its indentation', () => {
+    const out = insertAtNeedle(file, 'forge-needle-x', ['api_router.include_router(posts.router)']);
+    assert.equal(out.split('\n')[3], '    api_router.include_router(posts.router)');
+    assert.equal(out.split('\n')[4], '    # forge-needle-x');
+  });
+
+  it('is idempotent', () => {
+    const once = insertAtNeedle(file, 'forge-needle-x', ['a = 1', 'b = 2']);
+    assert.equal(insertAtNeedle(once, 'forge-needle-x', ['a = 1', 'b = 2']), once);
+  });
+
+  it('fails clearly when the needle is gone', () => {
+    assert.throws(
+      () => insertAtNeedle('x = 1\n', 'forge-needle-x', ['y = 2'], 'app/routers/v1/__init__.py'),
+      (error: unknown) =>
+        error instanceof NeedleError &&
+        /app\/routers\/v1\/__init__\.py.*"# forge-needle-x" is missing/.test(error.message),
+    );
+  });
+});
