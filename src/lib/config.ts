@@ -58,6 +58,8 @@ export function templateContext(config: ForgeConfig) {
         ? 'unset: a temporary file, deleted after the run'
         : 'created empty for each run and dropped afterwards',
     driverRequirements: DRIVER_REQUIREMENTS[database],
+    /** A model attribute inside a SQL expression: SQLModel types it as its Python value, so it wraps it in col(). */
+    column: (attribute: string) => (orm === 'sqlmodel' ? `col(${attribute})` : attribute),
     isPostgresql: database === 'postgresql',
     isMysql: database === 'mysql',
     isSqlite: database === 'sqlite',

@@ -82,9 +82,10 @@ for (const database of DATABASES) {
         assert.doesNotMatch(output, /skipped|failed|error/i);
       });
 
-      it('is ruff-clean and ruff-format-clean as rendered', async () => {
+      it('is ruff-clean, ruff-format-clean and mypy --strict clean as rendered', async () => {
         await inProject('ruff', ['check', '--no-cache', '.']);
         await inProject('ruff', ['format', '--no-cache', '--check', '.']);
+        await inProject('mypy', ['--no-incremental']);
       });
 
       it('serves /health and /docs under uvicorn, and shuts down cleanly', async () => {
