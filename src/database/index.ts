@@ -1,19 +1,24 @@
-import { randomBytes } from 'node:crypto';
 import { templateContext } from '../lib/config.js';
 import { ForgeGenerator } from '../lib/base.js';
+import { parseFields } from '../lib/fields.js';
 import { renderFiles } from '../lib/files.js';
-import { findInitialMigration } from '../lib/migrations.js';
+import { loadSpecs, saveSpec, writeMigration, writeModelFile } from '../lib/models.js';
+import type { ModelSpec } from '../lib/spec.js';
 import { DATABASE_FILES } from './files.js';
 
 export type DatabaseContext = ReturnType<typeof templateContext> & {
   /** Set per file: a random secret in .env, a placeholder in .env.example. */
   secretKey?: string;
-  /** File name of the migration that creates the users table, or undefined when the project has it. */
-  initialMigrationFile: string | undefined;
-  revision: string;
-  createDate: string;
-  timestampType: string;
 };
+
+/** The authentication model, defined in the field DSL like any other model. */
+const USER_FIELDS = [
+  'username:str:max=50:unique:index',
+  'email:str:max=255:unique:index',
+  'hashed_password:str:max=255',
+  'is_active:bool:default=true',
+  'is_superuser:bool:default=false',
+];
 
 /**
  * forge:database: the async database layer for the project's database and ORM, the users model with its
@@ -25,26 +30,26 @@ export default class DatabaseGenerator extends ForgeGenerator {
   }
 
   writing(): void {
-    const now = new Date();
-    const revision = randomBytes(6).toString('hex');
-    const existing = findInitialMigration(this.destinationPath('alembic/versions'));
-    const context: DatabaseContext = {
-      ...templateContext(this.forge),
-      initialMigrationFile:
-        existing === undefined ? `${migrationStamp(now)}_${revision}_create_users_table.py` : undefined,
-      revision,
-      createDate: now.toISOString().replace('T', ' ').replace('Z', '+00:00'),
-      timestampType: this.forge.database === 'mysql' ? 'mysql.DATETIME(fsp=6)' : 'sa.DateTime(timezone=True)',
-    };
-    renderFiles(this, DATABASE_FILES, context);
+    renderFiles(this, DATABASE_FILES, templateContext(this.forge));
+    this._writeUserModel();
   }
-}
 
-/** `20261123_2305`: the date prefix alembic.ini's file_template gives migration files. */
-function migrationStamp(date: Date): string {
-  const pad = (value: number) => String(value).padStart(2, '0');
-  return (
-    `${date.getUTCFullYear()}${pad(date.getUTCMonth() + 1)}${pad(date.getUTCDate())}` +
-    `_${pad(date.getUTCHours())}${pad(date.getUTCMinutes())}`
-  );
+  /** The users model goes through the model machinery: spec, model file and (once) its migration. */
+  _writeUserModel(): void {
+    const specs = loadSpecs(this);
+    const stored = specs.get('User');
+    const user: ModelSpec = stored ?? {
+      name: 'User',
+      table: 'users',
+      module: 'user',
+      timestamps: true,
+      fields: parseFields(USER_FIELDS),
+      backrefs: [],
+      builtin: true,
+    };
+    specs.set(user.name, user);
+    saveSpec(this, user);
+    writeModelFile(this, user, specs, this.forge);
+    if (stored === undefined) writeMigration(this, user, specs, this.forge);
+  }
 }

@@ -1,7 +1,74 @@
+/**
+ * Alembic versions as the generator sees them: the revisions in alembic/versions (on disk and those written
+ * earlier in the same run), the single head a new migration chains to, and its file name.
+ */
+import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type Generator from 'yeoman-generator';
 
-/** The migration file that creates the users table, if the project already has one (a re-run). */
-export function findInitialMigration(versionsDir: string): string | undefined {
-  if (!existsSync(versionsDir)) return undefined;
-  return readdirSync(versionsDir).find((name) => name.endsWith('_create_users_table.py'));
+export class MigrationError extends Error {}
+
+interface Revision {
+  file: string;
+  revision: string;
+  downRevisions: string[];
+}
+
+function parseRevision(file: string, text: string): Revision | undefined {
+  const revision = /^revision(?:\s*:\s*str)?\s*=\s*["']([^"']+)["']/m.exec(text)?.[1];
+  if (revision === undefined) return undefined;
+  const down = /^down_revision[^=\n]*=\s*(.+)$/m.exec(text)?.[1] ?? 'None';
+  return { file, revision, downRevisions: [...down.matchAll(/["']([^"']+)["']/g)].map((m) => m[1]!) };
+}
+
+/** Every migration file's revision, reading through the generator's in-memory file system. */
+export function listRevisions(
+  generator: Generator,
+  versionsDir = generator.destinationPath('alembic/versions'),
+): Revision[] {
+  const files = new Set<string>();
+  if (existsSync(versionsDir)) readdirSync(versionsDir).forEach((name) => files.add(join(versionsDir, name)));
+  // Files written earlier in this run are still only in memory.
+  for (const path of Object.keys(generator.fs.dump(versionsDir))) {
+    if (!path.startsWith('..') && !path.includes('/')) files.add(join(versionsDir, path));
+  }
+  return [...files]
+    .filter((path) => path.endsWith('.py') && generator.fs.exists(path))
+    .map((path) => parseRevision(path, generator.fs.read(path) ?? ''))
+    .filter((revision): revision is Revision => revision !== undefined);
+}
+
+/** The revision a new migration revises: the only head, or none in an empty project. */
+export function currentHead(revisions: readonly Revision[]): string | null {
+  const referenced = new Set(revisions.flatMap((r) => r.downRevisions));
+  const heads = revisions.filter((r) => !referenced.has(r.revision)).map((r) => r.revision);
+  if (heads.length > 1) {
+    throw new MigrationError(
+      `alembic/versions has ${heads.length} heads (${heads.join(', ')}); merge them first: alembic merge heads -m "merge"`,
+    );
+  }
+  return heads[0] ?? null;
+}
+
+export interface NewMigration {
+  revision: string;
+  downRevision: string | null;
+  fileName: string;
+  createDate: string;
+}
+
+/** Identity of a new migration: random revision, chained to the head, named as alembic.ini's file_template. */
+export function newMigration(generator: Generator, slug: string, now = new Date()): NewMigration {
+  const revision = randomBytes(6).toString('hex');
+  const pad = (value: number) => String(value).padStart(2, '0');
+  const stamp =
+    `${now.getUTCFullYear()}${pad(now.getUTCMonth() + 1)}${pad(now.getUTCDate())}` +
+    `_${pad(now.getUTCHours())}${pad(now.getUTCMinutes())}`;
+  return {
+    revision,
+    downRevision: currentHead(listRevisions(generator)),
+    fileName: `${stamp}_${revision}_${slug}.py`,
+    createDate: now.toISOString().replace('T', ' ').replace('Z', '+00:00'),
+  };
 }

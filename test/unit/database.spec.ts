@@ -9,6 +9,7 @@ import { listFiles, runApp, runGenerator } from '../support/generate.js';
 
 const COMMON_FILES = [
   '.env',
+  '.forge/models/User.json',
   '.env.example',
   '.gitignore',
   '.yo-rc.json',

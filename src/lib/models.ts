@@ -1,0 +1,258 @@
+/**
+ * Writing models: the spec JSON, the model file rendered from it, its line in the registry and its migration.
+ * Used by forge:model and by forge:database (for the users model), so every model goes through one path.
+ */
+import { existsSync, readdirSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import type Generator from 'yeoman-generator';
+import type { ForgeConfig } from './config.js';
+import type { FieldSpec } from './fields.js';
+import { newMigration } from './migrations.js';
+import { insertAtNeedle, NEEDLES } from './python.js';
+import {
+  fieldViews,
+  Imports,
+  pyCall,
+  relatedModels,
+  relationshipLines,
+  timestampType,
+  type FieldView,
+} from './render.js';
+import { specPath, SPEC_DIR, type ModelSpec } from './spec.js';
+
+/** Templates shared by every generator that writes models live with forge:model. */
+function modelTemplate(generator: Generator, path: string): string {
+  return join(generator.templatePath(), '..', '..', 'model', 'templates', `${path}.ejs`);
+}
+
+/** Every stored spec of the project, by model name (in-memory writes of this run included). */
+export function loadSpecs(generator: Generator): Map<string, ModelSpec> {
+  const dir = generator.destinationPath(SPEC_DIR);
+  const paths = new Set<string>(existsSync(dir) ? readdirSync(dir).map((name) => join(dir, name)) : []);
+  for (const path of Object.keys(generator.fs.dump(dir))) {
+    if (!path.startsWith('..') && !path.includes('/')) paths.add(join(dir, path));
+  }
+  const specs = new Map<string, ModelSpec>();
+  for (const path of [...paths].filter((p) => p.endsWith('.json') && generator.fs.exists(p))) {
+    const spec = generator.fs.readJSON(path) as unknown as ModelSpec;
+    specs.set(spec.name, spec);
+  }
+  return specs;
+}
+
+export function saveSpec(generator: Generator, spec: ModelSpec): void {
+  generator.fs.writeJSON(generator.destinationPath(specPath(spec.name)), spec, undefined, 2);
+}
+
+/** Render app/models/<module>.py from its spec. */
+export function writeModelFile(
+  generator: Generator,
+  spec: ModelSpec,
+  specs: ReadonlyMap<string, ModelSpec>,
+  config: ForgeConfig,
+): void {
+  const imports = new Imports();
+  const sqlalchemy = config.orm === 'sqlalchemy';
+  if (sqlalchemy) {
+    imports.add('sqlalchemy.orm', 'Mapped', 'mapped_column');
+    imports.add('app.core.database', 'Base');
+  } else {
+    imports.add('sqlmodel', 'Field');
+    if (!spec.timestamps) imports.add('sqlmodel', 'SQLModel');
+  }
+  if (spec.timestamps) imports.add('app.core.database', 'TimestampMixin');
+  const fields = fieldViews(spec, specs, config, imports);
+  const relationships = relationshipLines(spec, specs, config.orm, imports);
+  const bases = sqlalchemy
+    ? spec.timestamps
+      ? 'TimestampMixin, Base'
+      : 'Base'
+    : spec.timestamps
+      ? 'TimestampMixin, table=True'
+      : 'SQLModel, table=True';
+  generator.fs.copyTpl(
+    modelTemplate(generator, `app/models/model.${config.orm}.py`),
+    generator.destinationPath(`app/models/${spec.module}.py`),
+    {
+      spec,
+      bases,
+      imports: imports.render(),
+      typeCheckingImports: relatedModels(spec, specs).map(
+        (m) => `    from app.models.${m.module} import ${m.name}`,
+      ),
+      fieldLines: fields.map((f) => f.modelLine),
+      relationshipLines: relationships,
+    },
+  );
+}
+
+/** Add the model to the registry that alembic/env.py imports, at its needles. */
+export function registerModel(generator: Generator, spec: ModelSpec): void {
+  const path = generator.destinationPath('app/models/__init__.py');
+  const name = relative(generator.destinationRoot(), path);
+  let content = generator.fs.read(path) ?? '';
+  content = insertAtNeedle(
+    content,
+    NEEDLES.modelImports,
+    [`from app.models.${spec.module} import ${spec.name}`],
+    name,
+    {
+      sorted: true,
+    },
+  );
+  content = insertAtNeedle(content, NEEDLES.modelExports, [`"${spec.name}",`], name, { sorted: true });
+  generator.fs.write(path, content);
+}
+
+interface ConstraintLines {
+  /** Inside op.create_table(...), after the columns. */
+  tableConstraints: string[];
+  /** op.create_index / batch_op operations for upgrade, and their reverse for downgrade. */
+  upgrade: string[];
+  downgrade: string[];
+}
+
+function foreignKeyName(table: string, field: FieldView): string {
+  return `fk_${table}_${field.name}_${field.fk!.table}`;
+}
+
+function constraints(table: string, fields: FieldView[], batch: boolean): ConstraintLines {
+  const indent = batch ? '        ' : '    ';
+  const lines: ConstraintLines = { tableConstraints: [], upgrade: [], downgrade: [] };
+  for (const field of fields) {
+    if (field.fk) {
+      const fkArgs = [
+        `["${field.name}"]`,
+        `["${field.fk.table}.${field.fk.column}"]`,
+        `name=op.f("${foreignKeyName(table, field)}")`,
+      ];
+      if (field.fk.ondelete) fkArgs.push(`ondelete="${field.fk.ondelete}"`);
+      if (batch) {
+        const args = [
+          `batch_op.f("${foreignKeyName(table, field)}")`,
+          `"${field.fk.table}"`,
+          `["${field.name}"]`,
+          `["${field.fk.column}"]`,
+        ];
+        if (field.fk.ondelete) args.push(`ondelete="${field.fk.ondelete}"`);
+        lines.upgrade.push(pyCall(indent, 'batch_op.create_foreign_key', args));
+        lines.downgrade.unshift(
+          pyCall(indent, 'batch_op.drop_constraint', [
+            `batch_op.f("${foreignKeyName(table, field)}")`,
+            'type_="foreignkey"',
+          ]),
+        );
+      } else {
+        lines.tableConstraints.push(pyCall('        ', 'sa.ForeignKeyConstraint', fkArgs, ','));
+      }
+    }
+  }
+  for (const field of fields) {
+    if (field.unique && !field.index) {
+      const name = `uq_${table}_${field.name}`;
+      if (batch) {
+        lines.upgrade.push(
+          pyCall(indent, 'batch_op.create_unique_constraint', [`batch_op.f("${name}")`, `["${field.name}"]`]),
+        );
+        lines.downgrade.unshift(
+          pyCall(indent, 'batch_op.drop_constraint', [`batch_op.f("${name}")`, 'type_="unique"']),
+        );
+      } else {
+        lines.tableConstraints.push(`        sa.UniqueConstraint("${field.name}", name=op.f("${name}")),`);
+      }
+    }
+  }
+  for (const field of fields.filter((f) => f.index)) {
+    const name = `ix_${table}_${field.name}`;
+    const unique = field.unique ? 'True' : 'False';
+    if (batch) {
+      lines.upgrade.push(
+        pyCall(indent, 'batch_op.create_index', [
+          `batch_op.f("${name}")`,
+          `["${field.name}"]`,
+          `unique=${unique}`,
+        ]),
+      );
+      lines.downgrade.unshift(`${indent}batch_op.drop_index(batch_op.f("${name}"))`);
+    } else {
+      lines.upgrade.push(
+        pyCall(indent, 'op.create_index', [
+          `op.f("${name}")`,
+          `"${table}"`,
+          `["${field.name}"]`,
+          `unique=${unique}`,
+        ]),
+      );
+      lines.downgrade.unshift(`${indent}op.drop_index(op.f("${name}"), table_name="${table}")`);
+    }
+  }
+  return lines;
+}
+
+/** Write the migration that creates the model's table (`fields` undefined) or adds `fields` to it. */
+export function writeMigration(
+  generator: Generator,
+  spec: ModelSpec,
+  specs: ReadonlyMap<string, ModelSpec>,
+  config: ForgeConfig,
+  added?: FieldSpec[],
+): string {
+  const creating = added === undefined;
+  const subset: ModelSpec = creating ? spec : { ...spec, fields: added };
+  const fields = fieldViews(subset, specs, config, new Imports());
+  const timestamp = timestampType(config.database);
+  const message = creating
+    ? `create ${spec.table} table`
+    : `add ${added.map((f) => f.name).join(', ')} to ${spec.table}`;
+  const slug = message
+    .replace(/[^a-z0-9]+/g, '_')
+    .slice(0, 40)
+    .replace(/_+$/, '');
+  const migration = newMigration(generator, slug);
+  const columns = creating
+    ? [
+        `        sa.Column("id", sa.Integer(), nullable=False),`,
+        ...fields.map((f) => pyCall('        ', 'sa.Column', f.columnArgs, ',')),
+        ...(spec.timestamps
+          ? ['created_at', 'updated_at'].map(
+              (name) => `        sa.Column("${name}", ${timestamp}, nullable=False),`,
+            )
+          : []),
+      ]
+    : fields.map((f) => nestedCall('        ', 'batch_op.add_column', 'sa.Column', f.columnArgs));
+  const parts = constraints(spec.table, fields, !creating);
+  generator.fs.copyTpl(
+    modelTemplate(
+      generator,
+      creating ? 'alembic/versions/create_table.py' : 'alembic/versions/add_columns.py',
+    ),
+    generator.destinationPath(`alembic/versions/${migration.fileName}`),
+    {
+      ...migration,
+      message,
+      table: spec.table,
+      needsMysql:
+        fields.some((f) => f.columnArgs.some((arg) => arg.startsWith('mysql.'))) ||
+        (creating && spec.timestamps && timestamp.startsWith('mysql.')),
+      columns,
+      tableConstraints: [
+        ...parts.tableConstraints.filter((l) => l.includes('ForeignKey')),
+        `        sa.PrimaryKeyConstraint("id", name=op.f("pk_${spec.table}")),`,
+        ...parts.tableConstraints.filter((l) => !l.includes('ForeignKey')),
+      ],
+      upgradeOps: parts.upgrade,
+      downgradeOps: parts.downgrade,
+      dropColumns: creating
+        ? []
+        : [...added].reverse().map((f) => `        batch_op.drop_column("${f.name}")`),
+    },
+  );
+  return migration.fileName;
+}
+
+/** `outer(inner(args))` wrapped as ruff format does: one line, the inner call on its own line, or split too. */
+function nestedCall(indent: string, outer: string, inner: string, args: string[]): string {
+  const oneLine = `${indent}${outer}(${inner}(${args.join(', ')}))`;
+  if (oneLine.length <= 100) return oneLine;
+  return `${indent}${outer}(\n${pyCall(`${indent}    `, inner, args)}\n${indent})`;
+}

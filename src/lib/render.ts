@@ -1,0 +1,352 @@
+/**
+ * From a ModelSpec to the Python a model file and its migrations contain: field lines in the project's ORM
+ * style, Alembic column definitions for its database, and import blocks sorted the way ruff (isort) sorts them.
+ * Lines are wrapped the way `ruff format` wraps them, so generated files are format-clean as rendered.
+ */
+import type { Database, Orm } from './config.js';
+import {
+  DEFAULT_PRECISION,
+  DEFAULT_SCALE,
+  DEFAULT_STRING_LENGTH,
+  parseDefault,
+  type FieldSpec,
+  type OnDelete,
+} from './fields.js';
+import type { ModelSpec } from './spec.js';
+
+const LINE_LENGTH = 100;
+const ON_DELETE_SQL: Record<OnDelete, string> = {
+  cascade: 'CASCADE',
+  'set-null': 'SET NULL',
+  restrict: 'RESTRICT',
+};
+
+/** `prefix(args)suffix` at `indent`, split like ruff format: one line, hugged arguments, or one per line. */
+export function pyCall(indent: string, prefix: string, args: string[], suffix = ''): string {
+  const oneLine = `${indent}${prefix}(${args.join(', ')})${suffix}`;
+  if (oneLine.length <= LINE_LENGTH) return oneLine;
+  const inner = `${indent}    ${args.join(', ')}`;
+  if (inner.length <= LINE_LENGTH) return `${indent}${prefix}(\n${inner}\n${indent})${suffix}`;
+  return `${indent}${prefix}(\n${args.map((arg) => `${indent}    ${arg},`).join('\n')}\n${indent})${suffix}`;
+}
+
+/** Collects `from module import name` pairs and prints them as ruff's isort would. */
+export class Imports {
+  #modules = new Map<string, Set<string>>();
+
+  add(module: string, ...names: string[]): this {
+    const set = this.#modules.get(module) ?? new Set<string>();
+    names.forEach((name) => set.add(name));
+    this.#modules.set(module, set);
+    return this;
+  }
+
+  /** Sections (standard library, third party, first party) separated by blank lines. */
+  render(): string {
+    const section = (module: string) =>
+      module.startsWith('app.') || module === 'app' ? 2 : STDLIB.has(module.split('.')[0]!) ? 0 : 1;
+    const lines: string[][] = [[], [], []];
+    for (const module of [...this.#modules.keys()].sort()) {
+      const names = [...this.#modules.get(module)!].sort(compareImportNames);
+      const line = `from ${module} import ${names.join(', ')}`;
+      lines[section(module)]!.push(
+        line.length <= LINE_LENGTH
+          ? line
+          : `from ${module} import (\n${names.map((n) => `    ${n},`).join('\n')}\n)`,
+      );
+    }
+    return lines
+      .filter((group) => group.length > 0)
+      .map((group) => group.join('\n'))
+      .join('\n\n');
+  }
+}
+
+const STDLIB = new Set(['collections', 'datetime', 'decimal', 'typing', 'uuid', 'enum']);
+
+/** isort's order-by-type: CONSTANTS, then Classes, then functions and variables; each case-sensitively. */
+function compareImportNames(a: string, b: string): number {
+  const kind = (name: string) =>
+    name === name.toUpperCase() && /[A-Z]/.test(name) ? 0 : /^[A-Z]/.test(name) ? 1 : 2;
+  return kind(a) - kind(b) || (a < b ? -1 : a > b ? 1 : 0);
+}
+
+/** The facts a template needs about one field, for the project's ORM and database. */
+export interface FieldView {
+  name: string;
+  /** The model attribute line(s), indented for the class body. */
+  modelLine: string;
+  /** Arguments of the field's `sa.Column(...)` in migrations. */
+  columnArgs: string[];
+  nullable: boolean;
+  unique: boolean;
+  index: boolean;
+  fk?: { table: string; column: string; ondelete?: string };
+}
+
+interface RenderTarget {
+  orm: Orm;
+  database: Database;
+}
+
+function pythonType(field: FieldSpec): string {
+  const base = {
+    str: 'str',
+    text: 'str',
+    int: 'int',
+    bigint: 'int',
+    float: 'float',
+    decimal: 'Decimal',
+    bool: 'bool',
+    date: 'date',
+    datetime: 'datetime',
+    time: 'time',
+    uuid: 'UUID',
+    json: 'dict[str, Any]',
+  }[field.type];
+  return field.optional ? `${base} | None` : base;
+}
+
+/** The SQLAlchemy type expression in a model (names imported from sqlalchemy / app.core.database). */
+function modelType(field: FieldSpec, imports: Imports): string | undefined {
+  const sa = (name: string, expression = name) => {
+    imports.add('sqlalchemy', name);
+    return expression;
+  };
+  switch (field.type) {
+    case 'str':
+      return sa('String', `String(${field.max ?? DEFAULT_STRING_LENGTH})`);
+    case 'text':
+      return sa('Text');
+    case 'int':
+      return sa('Integer');
+    case 'bigint':
+      return sa('BigInteger');
+    case 'float':
+      return sa('Double');
+    case 'decimal':
+      return sa(
+        'Numeric',
+        `Numeric(${field.precision ?? DEFAULT_PRECISION}, ${field.scale ?? DEFAULT_SCALE})`,
+      );
+    case 'bool':
+      return sa('Boolean');
+    case 'date':
+      return sa('Date');
+    case 'datetime':
+      imports.add('app.core.database', 'UTCDateTime');
+      return 'UTCDateTime';
+    case 'time':
+      return sa('Time');
+    case 'uuid':
+      return sa('Uuid');
+    case 'json':
+      return sa('JSON');
+  }
+}
+
+function migrationType(field: FieldSpec, database: Database): string {
+  switch (field.type) {
+    case 'str':
+      return `sa.String(length=${field.max ?? DEFAULT_STRING_LENGTH})`;
+    case 'decimal':
+      return `sa.Numeric(precision=${field.precision ?? DEFAULT_PRECISION}, scale=${field.scale ?? DEFAULT_SCALE})`;
+    case 'datetime':
+      return timestampType(database);
+    default:
+      return `sa.${{ text: 'Text', int: 'Integer', bigint: 'BigInteger', float: 'Double', bool: 'Boolean', date: 'Date', time: 'Time', uuid: 'Uuid', json: 'JSON' }[field.type]}()`;
+  }
+}
+
+/** The column type of timezone-aware timestamps in migrations (UTCDateTime's implementation per database). */
+export function timestampType(database: Database): string {
+  return database === 'mysql' ? 'mysql.DATETIME(fsp=6)' : 'sa.DateTime(timezone=True)';
+}
+
+function addTypeImports(field: FieldSpec, imports: Imports): void {
+  const stdlib: Partial<Record<FieldSpec['type'], [string, string]>> = {
+    decimal: ['decimal', 'Decimal'],
+    date: ['datetime', 'date'],
+    datetime: ['datetime', 'datetime'],
+    time: ['datetime', 'time'],
+    uuid: ['uuid', 'UUID'],
+    json: ['typing', 'Any'],
+  };
+  const entry = stdlib[field.type];
+  if (entry) imports.add(entry[0], entry[1]);
+}
+
+/** Python default and server default, with their imports. */
+function defaults(field: FieldSpec, imports: Imports): { python?: string; server?: string } {
+  if (field.default === undefined) return {};
+  const value = parseDefault(field);
+  if (value.python === 'utc_now') imports.add('app.core.database', 'utc_now');
+  if (value.python === 'uuid4') imports.add('uuid', 'uuid4');
+  if (value.python.startsWith('Decimal(')) imports.add('decimal', 'Decimal');
+  if (value.server?.startsWith('text(')) imports.add('sqlalchemy', 'text');
+  if (value.server === 'true()' || value.server === 'false()')
+    imports.add('sqlalchemy', value.server.slice(0, -2));
+  return value;
+}
+
+function foreignKey(field: FieldSpec, specs: ReadonlyMap<string, ModelSpec>): FieldView['fk'] {
+  const ondelete = field.ondelete && ON_DELETE_SQL[field.ondelete];
+  if (field.ref !== undefined) return { table: specs.get(field.ref)!.table, column: 'id', ondelete };
+  if (field.fk !== undefined) {
+    const [table = '', column = ''] = field.fk.split('.');
+    return { table, column, ondelete };
+  }
+  return undefined;
+}
+
+function sqlalchemyField(field: FieldSpec, fk: FieldView['fk'], imports: Imports): string {
+  const args = [modelType(field, imports)!];
+  if (fk) {
+    imports.add('sqlalchemy', 'ForeignKey');
+    args.push(`ForeignKey("${fk.table}.${fk.column}"${fk.ondelete ? `, ondelete="${fk.ondelete}"` : ''})`);
+  }
+  if (field.unique) args.push('unique=True');
+  if (field.index) args.push('index=True');
+  const { python, server } = defaults(field, imports);
+  if (python !== undefined) args.push(`default=${python}`);
+  if (server !== undefined) args.push(`server_default=${server}`);
+  return pyCall('    ', `${field.name}: Mapped[${pythonType(field)}] = mapped_column`, args);
+}
+
+function sqlmodelField(field: FieldSpec, fk: FieldView['fk'], imports: Imports): string {
+  const args: string[] = [];
+  const { python, server } = defaults(field, imports);
+  if (python === 'utc_now' || python === 'uuid4') args.push(`default_factory=${python}`);
+  else if (python !== undefined) args.push(`default=${python}`);
+  else if (field.optional) args.push('default=None');
+  if (field.type === 'str') args.push(`max_length=${field.max ?? DEFAULT_STRING_LENGTH}`);
+  else if (field.type === 'decimal') {
+    args.push(
+      `max_digits=${field.precision ?? DEFAULT_PRECISION}`,
+      `decimal_places=${field.scale ?? DEFAULT_SCALE}`,
+    );
+  } else if (!['int', 'bool', 'date', 'time'].includes(field.type)) {
+    args.push(`sa_type=${modelType(field, imports)!}`);
+  }
+  if (fk) {
+    args.push(`foreign_key="${fk.table}.${fk.column}"`);
+    if (fk.ondelete) args.push(`ondelete="${fk.ondelete}"`);
+  }
+  if (field.unique) args.push('unique=True');
+  if (field.index) args.push('index=True');
+  if (server !== undefined) args.push(`sa_column_kwargs={"server_default": ${server}}`);
+  return pyCall('    ', `${field.name}: ${pythonType(field)} = Field`, args);
+}
+
+function migrationColumnArgs(field: FieldSpec, database: Database): string[] {
+  const args = [`"${field.name}"`, migrationType(field, database)];
+  args.push(`nullable=${field.optional ? 'True' : 'False'}`);
+  if (field.default !== undefined) {
+    const server = parseDefault(field).server;
+    if (server !== undefined) args.push(`server_default=${server.startsWith('"') ? server : `sa.${server}`}`);
+  }
+  return args;
+}
+
+/** Field views for a model, in the spec's order. */
+export function fieldViews(
+  spec: ModelSpec,
+  specs: ReadonlyMap<string, ModelSpec>,
+  target: RenderTarget,
+  imports: Imports,
+): FieldView[] {
+  return spec.fields.map((field) => {
+    addTypeImports(field, imports);
+    const fk = foreignKey(field, specs);
+    return {
+      name: field.name,
+      modelLine:
+        target.orm === 'sqlalchemy' ? sqlalchemyField(field, fk, imports) : sqlmodelField(field, fk, imports),
+      columnArgs: migrationColumnArgs(field, target.database),
+      nullable: field.optional === true,
+      unique: field.unique === true,
+      index: field.index === true,
+      fk,
+    };
+  });
+}
+
+/** Relationship attribute lines: many-to-one for each `ref`, one-to-many for each back reference. */
+export function relationshipLines(
+  spec: ModelSpec,
+  specs: ReadonlyMap<string, ModelSpec>,
+  orm: Orm,
+  imports: Imports,
+): string[] {
+  const related = new Set<string>();
+  const lines: string[] = [];
+  for (const field of spec.fields.filter((f) => f.ref !== undefined)) {
+    const target = specs.get(field.ref!)!;
+    related.add(target.name);
+    const backref = target.backrefs.find((b) => b.model === spec.name && b.relation === field.relation)!;
+    const options: RelationshipOptions = { back_populates: backref.name };
+    if (ambiguous(spec, target.name)) options.foreign_keys = `${spec.name}.${field.name}`;
+    // A reference to the same table needs to know which side is the parent.
+    if (target.name === spec.name) options.remote_side = `${spec.name}.id`;
+    let annotation = `"${target.name}"`;
+    if (field.optional) {
+      if (orm === 'sqlmodel') imports.add('typing', 'Optional');
+      annotation = orm === 'sqlalchemy' ? `"${target.name} | None"` : `Optional["${target.name}"]`;
+    }
+    lines.push(relationshipLine(field.relation!, annotation, options, orm));
+  }
+  for (const backref of spec.backrefs) {
+    related.add(backref.model);
+    const source = specs.get(backref.model)!;
+    const options: RelationshipOptions = { back_populates: backref.relation, passive_deletes: true };
+    if (ambiguous(source, spec.name)) options.foreign_keys = `${source.name}.${backref.relation}_id`;
+    lines.push(relationshipLine(backref.name, `list["${backref.model}"]`, options, orm));
+  }
+  if (lines.length > 0) {
+    imports.add(
+      orm === 'sqlalchemy' ? 'sqlalchemy.orm' : 'sqlmodel',
+      orm === 'sqlalchemy' ? 'relationship' : 'Relationship',
+    );
+  }
+  related.delete(spec.name);
+  if (related.size > 0) imports.add('typing', 'TYPE_CHECKING');
+  return lines;
+}
+
+interface RelationshipOptions {
+  back_populates: string;
+  passive_deletes?: boolean;
+  foreign_keys?: string;
+  remote_side?: string;
+}
+
+/** More than one reference from `source` to `target`: each relationship must name its foreign key. */
+function ambiguous(source: ModelSpec, target: string): boolean {
+  return source.fields.filter((f) => f.ref === target).length > 1;
+}
+
+/** A relationship attribute; it never lazy-loads, since an async session cannot. */
+function relationshipLine(name: string, annotation: string, options: RelationshipOptions, orm: Orm): string {
+  const extra: [string, string][] = [];
+  if (options.foreign_keys) extra.push(['foreign_keys', `"${options.foreign_keys}"`]);
+  if (options.remote_side) extra.push(['remote_side', `"${options.remote_side}"`]);
+  extra.push(['lazy', '"raise"']);
+  const args = [`back_populates="${options.back_populates}"`];
+  if (options.passive_deletes) args.push('passive_deletes=True');
+  if (orm === 'sqlalchemy') {
+    args.push(...extra.map(([key, value]) => `${key}=${value}`));
+    return pyCall('    ', `${name}: Mapped[${annotation}] = relationship`, args);
+  }
+  args.push(`sa_relationship_kwargs={${extra.map(([key, value]) => `"${key}": ${value}`).join(', ')}}`);
+  return pyCall('    ', `${name}: ${annotation} = Relationship`, args);
+}
+
+/** Models this one names in relationship annotations, imported under TYPE_CHECKING. */
+export function relatedModels(spec: ModelSpec, specs: ReadonlyMap<string, ModelSpec>): ModelSpec[] {
+  const names = new Set([
+    ...spec.fields.flatMap((f) => (f.ref ? [f.ref] : [])),
+    ...spec.backrefs.map((b) => b.model),
+  ]);
+  names.delete(spec.name);
+  return [...names].sort().map((name) => specs.get(name)!);
+}

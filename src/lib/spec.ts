@@ -1,0 +1,31 @@
+/**
+ * A model's definition, stored as `.forge/models/<Name>.json`: the source of truth from which the model file,
+ * its migrations and (forge:crud) its schemas, router and tests are rendered. Nothing re-parses Python.
+ */
+import type { FieldSpec } from './fields.js';
+
+export const SPEC_DIR = '.forge/models';
+
+/** A one-to-many attribute on this model, the other side of another model's `ref`. */
+export interface BackRef {
+  /** Attribute on this model, e.g. `posts`. */
+  name: string;
+  /** The model that holds the reference, e.g. `Post`. */
+  model: string;
+  /** Its relationship attribute, e.g. `author`. */
+  relation: string;
+}
+
+export interface ModelSpec {
+  name: string;
+  table: string;
+  /** Python module in app/models/, e.g. `blog_post`. */
+  module: string;
+  timestamps: boolean;
+  fields: FieldSpec[];
+  backrefs: BackRef[];
+  /** The authentication model written by forge:database: forge:model may not change it. */
+  builtin?: boolean;
+}
+
+export const specPath = (name: string): string => `${SPEC_DIR}/${name}.json`;
