@@ -20,7 +20,8 @@ type AppOptions = BaseOptions & {
 
 /**
  * `yo forge [name]`: asks (or reads from options) the project's identity, stores it in .yo-rc.json,
- * writes the FastAPI application frame and composes forge:database for the database layer.
+ * writes the FastAPI application frame and composes forge:database for the database layer (and forge:docker
+ * when Docker is chosen).
  */
 export default class AppGenerator extends Generator<Partial<ForgeConfig>, AppOptions> {
   /** Answers known so far: from options, then from the project's stored configuration. */
@@ -74,10 +75,8 @@ export default class AppGenerator extends Generator<Partial<ForgeConfig>, AppOpt
   async configuring(): Promise<void> {
     this.destinationRoot(this.targetDir);
     this.config.set({ ...this.forge });
-    if (this.forge.docker) {
-      this.log.info('Docker files: forge:docker is not available yet; this project gets none for now.');
-    }
     await this.composeWith('forge:database');
+    if (this.forge.docker) await this.composeWith('forge:docker');
   }
 
   writing(): void {

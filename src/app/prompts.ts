@@ -44,7 +44,8 @@ export function declareOptions(generator: Generator): void {
   });
   generator.option('docker', {
     type: Boolean,
-    description: 'Add Dockerfile and docker-compose.yml (--no-docker to skip; default no)',
+    description:
+      'Add a Dockerfile, .dockerignore and docker-compose.yml with forge:docker (--no-docker to skip; default no)',
   });
   generator.option('defaults', {
     type: Boolean,
@@ -65,14 +66,14 @@ export function questions(missing: ReadonlySet<keyof Answers>) {
     },
     { type: 'input', name: 'description', message: 'Description', default: DEFAULT_DESCRIPTION },
     {
-      type: 'list',
+      type: 'select',
       name: 'database',
       message: 'Database',
       default: DEFAULT_DATABASE,
       choices: DATABASES.map((value) => ({ value, name: DATABASE_LABELS[value] })),
     },
     {
-      type: 'list',
+      type: 'select',
       name: 'orm',
       message: 'ORM',
       default: DEFAULT_ORM,

@@ -137,7 +137,7 @@ describe('forge (app)', () => {
   });
 
   describe('--docker', () => {
-    it('is accepted and stored; no Docker files until forge:docker exists', async () => {
+    it('is stored and composes forge:docker, which writes the Docker files', async () => {
       const result = await runApp()
         .withArguments(['api'])
         .withOptions({ docker: true, defaults: true, skipInstall: true });
@@ -146,7 +146,9 @@ describe('forge (app)', () => {
         unknown
       >;
       assert.equal(config['docker'], true);
-      yeomanAssert.noFile(join(result.cwd, 'api', 'Dockerfile'));
+      yeomanAssert.file(
+        ['Dockerfile', '.dockerignore', 'docker-compose.yml'].map((file) => join(result.cwd, 'api', file)),
+      );
     });
   });
 

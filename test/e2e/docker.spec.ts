@@ -1,0 +1,277 @@
+/**
+ * forge:docker without a Docker engine: on every database the generated compose file passes a real compose
+ * implementation's validation and the Dockerfile BuildKit's own parser; for PostgreSQL, the Dockerfile's own
+ * install step and CMD (read from the generated Dockerfile) run in a clean virtual environment, where
+ * db-migrate's command (read from the compose file) migrates the database, then the app answers /health and
+ * the image's HEALTHCHECK. Building the image and running the containers need a Docker engine: not checked here.
+ */
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DATABASES, type Database } from '../../src/lib/config.js';
+import {
+  commandArgs,
+  composeCommand,
+  envAssignments,
+  healthcheckCommand,
+  interpolate,
+  parseDockerfile,
+  type Instruction,
+} from '../support/docker.js';
+import { runApp } from '../support/generate.js';
+import { REPO_ROOT } from '../support/paths.js';
+import { freePort, startProcess, waitForHttp } from '../support/http.js';
+import { mustRun, run, venvFor } from '../support/python.js';
+import { createDatabase, dropDatabase, isPortOpen, SERVER_PORTS } from '../support/servers.js';
+
+const IN_CI = process.env['CI'] === 'true';
+const DOCKERFILE_PARSER = 'dockerfile==3.4.0';
+
+/** Skip with a printed line off CI; fail with CI=true, where nothing may be skipped. */
+function skipOrFail(context: Mocha.Context, message: string): never {
+  if (IN_CI) throw new Error(`${message} (CI=true: nothing may be skipped)`);
+  console.log(`      skipped: ${message}`);
+  context.skip();
+}
+
+async function generateDockerProject(database: Database): Promise<string> {
+  const parent = mkdtempSync(join(tmpdir(), `forge-e2e-docker-${database}-`));
+  await runApp(parent)
+    .withArguments(['demo'])
+    .withOptions({ database, docker: true, defaults: true, skipInstall: true });
+  // yeoman-test moved into the folder, which the suite deletes later.
+  process.chdir(REPO_ROOT);
+  return join(parent, 'demo');
+}
+
+/** The environment of a command, without the caller's database or compose settings. */
+function cleanEnv(): NodeJS.ProcessEnv {
+  const settings =
+    /^(DATABASE_URL|TEST_DATABASE_URL|SECRET_KEY|POSTGRES_|MYSQL_|APP_PORT|WEB_CONCURRENCY|COMPOSE_)/;
+  return Object.fromEntries(Object.entries(process.env).filter(([name]) => !settings.test(name)));
+}
+
+describe('e2e: forge:docker', function () {
+  this.timeout(600_000);
+
+  describe('docker-compose.yml passes compose validation', () => {
+    let compose: string[] = [];
+    const projects: string[] = [];
+
+    before(function () {
+      const found = composeCommand();
+      if (found === undefined) {
+        skipOrFail(
+          this,
+          'no compose implementation (`docker compose` or Debian docker-compose) to validate with',
+        );
+      }
+      compose = found;
+    });
+
+    after(() => projects.forEach((project) => rmSync(join(project, '..'), { recursive: true, force: true })));
+
+    for (const database of DATABASES) {
+      it(`${database}: valid as generated, and refused without SECRET_KEY`, async () => {
+        const project = await generateDockerProject(database);
+        projects.push(project);
+        const config = (args: string[]) =>
+          run(compose[0]!, [...compose.slice(1), ...args], { cwd: project, env: cleanEnv() });
+
+        const valid = await config(['config', '-q']);
+        assert.equal(valid.status, 0, valid.output);
+        // SECRET_KEY reaches the containers from .env, where `yo forge` wrote it.
+        const secret = /^SECRET_KEY=(.+)$/m.exec(readFileSync(join(project, '.env'), 'utf8'))![1]!;
+        const resolved = await config(['config']);
+        assert.equal(resolved.status, 0, resolved.output);
+        assert.ok(resolved.output.includes(secret), resolved.output);
+
+        renameSync(join(project, '.env'), join(project, 'env.moved'));
+        const refused = await config(['config', '-q']);
+        assert.notEqual(refused.status, 0, refused.output);
+        assert.match(refused.output, /SECRET_KEY/);
+      });
+    }
+  });
+
+  describe("the Dockerfile parses with BuildKit's own parser", () => {
+    const projects: string[] = [];
+    let python = '';
+
+    before(async () => {
+      // PyPI's `dockerfile` wraps the Go parser of moby/buildkit.
+      python = join(await venvFor([DOCKERFILE_PARSER]), 'bin', 'python');
+    });
+
+    after(() => projects.forEach((project) => rmSync(join(project, '..'), { recursive: true, force: true })));
+
+    for (const database of DATABASES) {
+      it(`${database}: the same instructions as the suite reads, CMD and HEALTHCHECK in exec form`, async () => {
+        const project = await generateDockerProject(database);
+        projects.push(project);
+        const path = join(project, 'Dockerfile');
+        const parsed = JSON.parse(
+          await mustRun(python, [
+            '-c',
+            'import dockerfile, json, sys\n' +
+              'print(json.dumps([[c.cmd.upper(), list(c.value), c.json] for c in dockerfile.parse_file(sys.argv[1])]))',
+            path,
+          ]),
+        ) as [string, string[], boolean][];
+        const steps = parseDockerfile(readFileSync(path, 'utf8'));
+        assert.deepEqual(
+          parsed.map(([keyword]) => keyword),
+          steps.map((step) => step.keyword),
+        );
+        const official = (keyword: string) => parsed.findLast(([name]) => name === keyword)!;
+        assert.deepEqual(official('CMD').slice(1), [
+          commandArgs(steps.findLast((step) => step.keyword === 'CMD')!.args),
+          true,
+        ]);
+        assert.deepEqual(official('HEALTHCHECK').slice(1), [
+          ['CMD', ...healthcheckCommand(steps.find((step) => step.keyword === 'HEALTHCHECK')!.args)],
+          true,
+        ]);
+      });
+    }
+  });
+
+  describe("postgresql: the Dockerfile's install step and CMD in a clean virtual environment", () => {
+    let project = '';
+    let sandbox = '';
+    let workdir = '';
+    let venvBin = '';
+    let imageEnv: Record<string, string> = {};
+    let steps: Instruction[] = [];
+    let compose: { services: Record<string, { command?: string; environment?: Record<string, string> }> };
+    const dbName = `forge_e2e_docker_${process.pid}`;
+
+    /** The container's environment: the image's ENV, then the compose service's, pointed at the local server. */
+    const containerEnv = (serviceName: string): NodeJS.ProcessEnv => {
+      const variables = { POSTGRES_DB: dbName, SECRET_KEY: randomBytes(48).toString('base64url') };
+      const service = Object.fromEntries(
+        Object.entries(compose.services[serviceName]!.environment ?? {}).map(([name, value]) => [
+          name,
+          interpolate(String(value), variables),
+        ]),
+      );
+      assert.match(service['DATABASE_URL'] ?? '', /^postgresql\+asyncpg:\/\/postgres:postgres@db:5432\//);
+      // The `db` host of the compose network is the local server here.
+      service['DATABASE_URL'] = service['DATABASE_URL']!.replace('@db:5432/', '@127.0.0.1:5432/');
+      return { ...cleanEnv(), ...imageEnv, ...service, PATH: `${venvBin}:${process.env['PATH']}` };
+    };
+
+    before(async function () {
+      if (!(await isPortOpen(SERVER_PORTS.postgresql!))) {
+        skipOrFail(this, 'postgresql server unreachable on 127.0.0.1:5432');
+      }
+      project = await generateDockerProject('postgresql');
+      sandbox = mkdtempSync(join(tmpdir(), 'forge-e2e-image-'));
+      // A clean virtual environment stands for the image's Python; its bin/ comes first on the PATH.
+      await mustRun('python3', ['-m', 'venv', join(sandbox, 'venv')]);
+      venvBin = join(sandbox, 'venv', 'bin');
+      steps = parseDockerfile(readFileSync(join(project, 'Dockerfile'), 'utf8'));
+      await createDatabase('postgresql', dbName);
+    });
+
+    after(async () => {
+      if (project !== '') {
+        await dropDatabase('postgresql', dbName).catch(() => undefined);
+        rmSync(join(project, '..'), { recursive: true, force: true });
+      }
+      if (sandbox !== '') rmSync(sandbox, { recursive: true, force: true });
+    });
+
+    it('builds: COPY into the work directory and the pip install step succeed', async () => {
+      const from = steps[0]!;
+      assert.equal(from.keyword, 'FROM');
+      const version = await mustRun(join(venvBin, 'python'), [
+        '-c',
+        'import sys; print("%d.%d" % sys.version_info[:2])',
+      ]);
+      assert.equal(`python:${version.trim()}-slim`, from.args, 'the local Python matches the image tag');
+      let installed = false;
+      for (const step of steps.slice(1)) {
+        const here = workdir === '' ? sandbox : workdir;
+        if (step.keyword === 'ENV') imageEnv = { ...imageEnv, ...envAssignments(step.args) };
+        if (step.keyword === 'WORKDIR') {
+          workdir = join(sandbox, 'root', step.args);
+          mkdirSync(workdir, { recursive: true });
+        }
+        if (step.keyword === 'COPY') {
+          const parts = step.args.split(/\s+/).filter((part) => !part.startsWith('--'));
+          const destination = parts.pop()!;
+          for (const source of parts) {
+            const target = destination.endsWith('/')
+              ? join(here, destination, source)
+              : join(here, destination);
+            cpSync(join(project, source), target, { recursive: true });
+          }
+        }
+        // Only the dependency install runs here; the other RUN steps (the user account, folders) change the
+        // system and need the image.
+        if (step.keyword === 'RUN' && /\bpip install\b/.test(step.args)) {
+          await mustRun('sh', ['-c', step.args], {
+            cwd: here,
+            env: { ...cleanEnv(), ...imageEnv, PATH: `${venvBin}:${process.env['PATH']}` },
+            timeoutMs: 540_000,
+          });
+          installed = true;
+        }
+      }
+      assert.ok(installed, 'the Dockerfile has a pip install step');
+      assert.deepEqual(
+        ['alembic', 'alembic.ini', 'app'].map((path) => existsSync(join(workdir, path))),
+        [true, true, true],
+      );
+      assert.equal(existsSync(join(workdir, '.env')), false, 'no .env in the image');
+      assert.equal(existsSync(join(workdir, 'requirements.txt')), false, 'the install step cleans up');
+      // The compose file, read with the YAML parser the image installed (uvicorn[standard] brings PyYAML).
+      compose = JSON.parse(
+        await mustRun(join(venvBin, 'python'), [
+          '-c',
+          'import json, sys, yaml; print(json.dumps(yaml.safe_load(open(sys.argv[1]))))',
+          join(project, 'docker-compose.yml'),
+        ]),
+      ) as typeof compose;
+    });
+
+    it("db-migrate's command applies the committed migrations", async () => {
+      assert.ok(workdir !== '', 'the build step ran');
+      const command = compose.services['db-migrate']!.command!;
+      assert.equal(command, 'alembic upgrade head');
+      const env = containerEnv('db-migrate');
+      const output = await mustRun('sh', ['-c', command], { cwd: workdir, env });
+      assert.match(output, /Running upgrade {2}-> [0-9a-f]{12}, create users table/);
+      assert.match(await mustRun('alembic', ['current'], { cwd: workdir, env }), /\(head\)/);
+    });
+
+    it('CMD serves /health with WEB_CONCURRENCY workers; the HEALTHCHECK passes, and fails once it stops', async () => {
+      assert.ok(workdir !== '', 'the build step ran');
+      const cmd = commandArgs(steps.findLast((step) => step.keyword === 'CMD')!.args);
+      const healthcheck = healthcheckCommand(steps.find((step) => step.keyword === 'HEALTHCHECK')!.args);
+      const port = await freePort();
+      const env: NodeJS.ProcessEnv = { ...containerEnv('app'), PORT: String(port) };
+      assert.equal(env['WEB_CONCURRENCY'], '2');
+      const server = startProcess(cmd[0]!, cmd.slice(1), workdir, env);
+      try {
+        const health = await waitForHttp(`http://127.0.0.1:${port}/health`, server, 60_000);
+        assert.equal(health.status, 200, health.body);
+        assert.deepEqual(JSON.parse(health.body), { status: 'ok', database: 'ok' });
+        const check = await run(healthcheck[0]!, healthcheck.slice(1), {
+          cwd: workdir,
+          env,
+          timeoutMs: 10_000,
+        });
+        assert.equal(check.status, 0, check.output);
+      } finally {
+        assert.equal(await server.stop(), 0, server.output());
+      }
+      assert.equal(server.output().match(/Database connection OK/g)?.length, 2, server.output());
+      const down = await run(healthcheck[0]!, healthcheck.slice(1), { cwd: workdir, env, timeoutMs: 10_000 });
+      assert.notEqual(down.status, 0, 'the HEALTHCHECK fails when nothing answers');
+    });
+  });
+});
