@@ -285,7 +285,7 @@ export function relationshipLines(
     related.add(target.name);
     const backref = target.backrefs.find((b) => b.model === spec.name && b.relation === field.relation)!;
     const options: RelationshipOptions = { back_populates: backref.name };
-    if (ambiguous(spec, target.name)) options.foreign_keys = `${spec.name}.${field.name}`;
+    if (ambiguous(spec, target)) options.foreign_keys = `${spec.name}.${field.name}`;
     // A reference to the same table needs to know which side is the parent.
     if (target.name === spec.name) options.remote_side = `${spec.name}.id`;
     let annotation = `"${target.name}"`;
@@ -299,7 +299,7 @@ export function relationshipLines(
     related.add(backref.model);
     const source = specs.get(backref.model)!;
     const options: RelationshipOptions = { back_populates: backref.relation, passive_deletes: true };
-    if (ambiguous(source, spec.name)) options.foreign_keys = `${source.name}.${backref.relation}_id`;
+    if (ambiguous(source, spec)) options.foreign_keys = `${source.name}.${backref.relation}_id`;
     lines.push(relationshipLine(backref.name, `list["${backref.model}"]`, options, orm));
   }
   if (lines.length > 0) {
@@ -320,9 +320,11 @@ interface RelationshipOptions {
   remote_side?: string;
 }
 
-/** More than one reference from `source` to `target`: each relationship must name its foreign key. */
-function ambiguous(source: ModelSpec, target: string): boolean {
-  return source.fields.filter((f) => f.ref === target).length > 1;
+/** More than one foreign key from `source` to `target`'s table: each relationship must name its own. */
+function ambiguous(source: ModelSpec, target: ModelSpec): boolean {
+  return (
+    source.fields.filter((f) => f.ref === target.name || f.fk?.split('.')[0] === target.table).length > 1
+  );
 }
 
 /** A relationship attribute; it never lazy-loads, since an async session cannot. */

@@ -179,7 +179,7 @@ export default class ModelGenerator extends ForgeGenerator {
     try {
       fields = parseFields(specs);
     } catch (error) {
-      if (error instanceof FieldError) throw new Error(error.message);
+      if (error instanceof FieldError) throw new Error(error.message, { cause: error });
       throw error;
     }
     const { spec } = this;

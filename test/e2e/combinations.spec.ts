@@ -3,64 +3,26 @@
  * server, check that models and migrations agree, run its own test suite and linters, and serve it.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DATABASES, ORMS, type Database, type Orm } from '../../src/lib/config.js';
+import { DATABASES, ORMS } from '../../src/lib/config.js';
 import { freePort, startProcess, waitForHttp } from '../support/http.js';
-import { runApp } from '../support/generate.js';
-import { mustRun, projectRequirements, run, venvFor } from '../support/python.js';
-import { createDatabase, dropDatabase, isPortOpen, SERVER_PORTS, serverUrl } from '../support/servers.js';
-
-const IN_CI = process.env['CI'] === 'true';
-
-/** Generate a project into a fresh temporary folder and return its root. */
-export async function generateProject(database: Database, orm: Orm, name = 'demo'): Promise<string> {
-  const parent = mkdtempSync(join(tmpdir(), `forge-e2e-${database}-${orm}-`));
-  await runApp(parent)
-    .withArguments([name])
-    .withOptions({ database, orm, defaults: true, skipInstall: true });
-  return join(parent, name);
-}
+import { prepareProject, type E2EProject } from '../support/project.js';
+import { run } from '../support/python.js';
+import { serverUrl } from '../support/servers.js';
 
 for (const database of DATABASES) {
   for (const orm of ORMS) {
     describe(`e2e: ${database} + ${orm}`, function () {
       this.timeout(600_000);
-      let project = '';
-      let python = '';
-      let env: NodeJS.ProcessEnv = {};
-      const dbName = `forge_e2e_${database}_${orm}_${process.pid}`;
-
+      let project: E2EProject | undefined;
       const inProject = (command: string, args: string[], timeoutMs?: number) =>
-        mustRun(join(python, command), args, { cwd: project, env, timeoutMs });
+        project!.run(command, args, timeoutMs);
 
       before(async function () {
-        const port = SERVER_PORTS[database];
-        if (port !== undefined && !(await isPortOpen(port))) {
-          const message = `${database} server unreachable on 127.0.0.1:${port}`;
-          if (IN_CI) throw new Error(`${message} (CI=true: nothing may be skipped)`);
-          console.log(`      skipped: ${message}`);
-          this.skip();
-        }
-        project = await generateProject(database, orm);
-        python = join(await venvFor(projectRequirements(join(project, 'pyproject.toml'))), 'bin');
-        env = { ...process.env, PATH: `${python}:${process.env['PATH']}` };
-        delete env['DATABASE_URL'];
-        delete env['TEST_DATABASE_URL'];
-        if (port !== undefined) {
-          await createDatabase(database, dbName);
-          env['DATABASE_URL'] = serverUrl(database, dbName);
-          env['TEST_DATABASE_URL'] = serverUrl(database, `${dbName}_test`);
-        }
+        project = await prepareProject(this, database, orm, 'e2e');
       });
 
-      after(async () => {
-        if (SERVER_PORTS[database] !== undefined && project !== '') {
-          await dropDatabase(database, dbName).catch(() => undefined);
-        }
-        if (project !== '') rmSync(join(project, '..'), { recursive: true, force: true });
-      });
+      after(async () => project?.cleanup());
 
       it('migrates up, matches the models, migrates down and up again', async () => {
         await inProject('alembic', ['upgrade', 'head']);
@@ -91,10 +53,10 @@ for (const database of DATABASES) {
       it('serves /health and /docs under uvicorn, and shuts down cleanly', async () => {
         const port = await freePort();
         const server = startProcess(
-          join(python, 'uvicorn'),
+          join(project!.bin, 'uvicorn'),
           ['app.main:app', '--port', String(port)],
-          project,
-          env,
+          project!.root,
+          project!.env,
         );
         try {
           const health = await waitForHttp(`http://127.0.0.1:${port}/health`, server);
@@ -113,11 +75,11 @@ for (const database of DATABASES) {
         const unreachable =
           database === 'sqlite'
             ? 'sqlite+aiosqlite:////nonexistent-forge-folder/app.db'
-            : serverUrl(database, dbName).replace(/:(5432|3306)\//, ':1/');
+            : serverUrl(database, project!.dbName).replace(/:(5432|3306)\//, ':1/');
         const port = await freePort();
-        const result = await run(join(python, 'uvicorn'), ['app.main:app', '--port', String(port)], {
-          cwd: project,
-          env: { ...env, DATABASE_URL: unreachable },
+        const result = await run(join(project!.bin, 'uvicorn'), ['app.main:app', '--port', String(port)], {
+          cwd: project!.root,
+          env: { ...project!.env, DATABASE_URL: unreachable },
           timeoutMs: 60_000,
         });
         assert.notEqual(result.status, 0);
