@@ -58,7 +58,7 @@ export const TYPE_TABLE: Record<FieldType, { python: string; sqlalchemy: string;
   text: { python: 'str', sqlalchemy: 'Text', note: 'TEXT' },
   int: { python: 'int', sqlalchemy: 'Integer', note: 'INTEGER' },
   bigint: { python: 'int', sqlalchemy: 'BigInteger', note: 'BIGINT' },
-  float: { python: 'float', sqlalchemy: 'Float', note: 'FLOAT / DOUBLE PRECISION' },
+  float: { python: 'float', sqlalchemy: 'Double', note: 'DOUBLE PRECISION / DOUBLE / REAL (64-bit)' },
   decimal: {
     python: 'Decimal',
     sqlalchemy: 'Numeric(12, 2)',
@@ -73,7 +73,11 @@ export const TYPE_TABLE: Record<FieldType, { python: string; sqlalchemy: string;
   },
   time: { python: 'time', sqlalchemy: 'Time', note: 'TIME' },
   uuid: { python: 'UUID', sqlalchemy: 'Uuid', note: 'UUID on PostgreSQL, CHAR(32) on MySQL and SQLite' },
-  json: { python: 'dict[str, Any]', sqlalchemy: 'JSON', note: 'JSONB-compatible JSON / JSON / TEXT' },
+  json: {
+    python: 'dict[str, Any]',
+    sqlalchemy: 'JSON',
+    note: 'JSON on PostgreSQL and MySQL, TEXT on SQLite',
+  },
 };
 
 /** Types whose default can also be a server default, so a new required column can fill existing rows. */

@@ -183,7 +183,6 @@ function constraints(table: string, fields: FieldView[], batch: boolean): Constr
           `unique=${unique}`,
         ]),
       );
-      lines.downgrade.unshift(`${indent}op.drop_index(op.f("${name}"), table_name="${table}")`);
     }
   }
   return lines;

@@ -1,0 +1,228 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DATABASES, ORMS, type Database, type Orm } from '../../src/lib/config.js';
+import { listFiles, runApp, runGenerator } from '../support/generate.js';
+import { generatorPath } from '../support/paths.js';
+
+async function newProject(database: Database = 'sqlite', orm: Orm = 'sqlmodel'): Promise<string> {
+  const result = await runApp()
+    .withArguments(['api'])
+    .withOptions({ database, orm, defaults: true, skipInstall: true });
+  return join(result.cwd, 'api');
+}
+
+const runModel = (project: string, args: string[], options: Record<string, unknown> = {}) =>
+  runGenerator(generatorPath('model'))
+    .cd(project)
+    .withArguments(args)
+    .withOptions({ force: true, ...options });
+
+const migrations = (project: string) => readdirSync(join(project, 'alembic', 'versions')).sort();
+const read = (project: string, file: string) => readFileSync(join(project, file), 'utf8');
+
+describe('forge:model', () => {
+  for (const database of DATABASES) {
+    for (const orm of ORMS) {
+      it(`${database} + ${orm}: writes the model, its spec, its registry lines and a chained migration`, async () => {
+        const project = await newProject(database, orm);
+        const [initial] = migrations(project);
+        await runModel(project, [
+          'BlogPost',
+          'title:str:max=200:index',
+          'author:ref=User:ondelete=cascade',
+          'published_at:datetime:optional',
+        ]);
+        const model = read(project, 'app/models/blog_post.py');
+        if (orm === 'sqlalchemy') {
+          assert.match(model, /class BlogPost\(TimestampMixin, Base\):/);
+          assert.match(model, /title: Mapped\[str\] = mapped_column\(String\(200\), index=True\)/);
+          assert.match(
+            model,
+            /author_id: Mapped\[int\] = mapped_column\(\s*Integer, ForeignKey\("users\.id", ondelete="CASCADE"\), index=True\s*\)/,
+          );
+          assert.match(
+            model,
+            /author: Mapped\["User"\] = relationship\(back_populates="blog_posts", lazy="raise"\)/,
+          );
+          assert.match(
+            read(project, 'app/models/user.py'),
+            /blog_posts: Mapped\[list\["BlogPost"\]\] = relationship\(/,
+          );
+        } else {
+          assert.match(model, /class BlogPost\(TimestampMixin, table=True\):/);
+          assert.match(model, /title: str = Field\(max_length=200, index=True\)/);
+          assert.match(
+            model,
+            /author_id: int = Field\(foreign_key="users\.id", ondelete="CASCADE", index=True\)/,
+          );
+          assert.match(
+            read(project, 'app/models/user.py'),
+            /blog_posts: list\["BlogPost"\] = Relationship\(/,
+          );
+        }
+        assert.match(model, /__tablename__ = "blog_posts"/);
+        assert.match(model, /if TYPE_CHECKING:\n {4}from app\.models\.user import User/);
+        assert.match(
+          read(project, 'app/models/__init__.py'),
+          /from app\.models\.blog_post import BlogPost\nfrom app\.models\.user import User/,
+        );
+        assert.match(read(project, 'app/models/__init__.py'), /"BlogPost",\n {4}"User",/);
+        const spec = JSON.parse(read(project, '.forge/models/BlogPost.json')) as Record<string, unknown>;
+        assert.equal(spec['table'], 'blog_posts');
+        assert.equal((spec['fields'] as unknown[]).length, 3);
+        const files = migrations(project);
+        assert.equal(files.length, 2);
+        const migration = read(project, `alembic/versions/${files.find((f) => f !== initial)!}`);
+        assert.match(migration, new RegExp(`down_revision: str \\| None = "${initial!.split('_')[2]}"`));
+        assert.match(migration, /op\.create_table\(\s*"blog_posts"/);
+        assert.match(
+          migration,
+          /sa\.ForeignKeyConstraint\(\s*\["author_id"\],\s*\["users\.id"\],\s*name=op\.f\("fk_blog_posts_author_id_users"\),\s*ondelete="CASCADE"/,
+        );
+        assert.match(
+          migration,
+          database === 'mysql'
+            ? /"published_at", mysql\.DATETIME\(fsp=6\), nullable=True/
+            : /"published_at", sa\.DateTime\(timezone=True\), nullable=True/,
+        );
+      });
+    }
+  }
+
+  it('adds fields on a re-run with a migration that adds the columns; the same fields again change nothing', async () => {
+    const project = await newProject();
+    await runModel(project, ['Post', 'title:str']);
+    await runModel(project, ['Post', 'title:str', 'views:int:default=0', 'note:text:optional']);
+    const files = migrations(project);
+    assert.equal(files.length, 3);
+    const added = read(project, `alembic/versions/${files.find((f) => f.includes('add_views'))!}`);
+    assert.match(added, /with op\.batch_alter_table\("posts"\) as batch_op:/);
+    assert.match(
+      added,
+      /batch_op\.add_column\(\s*sa\.Column\("views", sa\.Integer\(\), nullable=False, server_default=sa\.text\("0"\)\)\s*\)/,
+    );
+    assert.match(added, /batch_op\.drop_column\("note"\)\n {8}batch_op\.drop_column\("views"\)/);
+    assert.match(
+      read(project, 'app/models/post.py'),
+      /views: int = Field\(default=0, sa_column_kwargs=\{"server_default": text\("0"\)\}\)/,
+    );
+    const again = await runModel(project, ['Post', 'views:int:default=0']);
+    assert.deepEqual(again.getSnapshot(), {});
+    assert.equal(migrations(project).length, 3);
+  });
+
+  it('honours --table, --no-timestamps and --skip-migration', async () => {
+    const project = await newProject('postgresql', 'sqlalchemy');
+    await runModel(project, ['Person', 'full_name:str'], {
+      table: 'people',
+      timestamps: false,
+      skipMigration: true,
+    });
+    const model = read(project, 'app/models/person.py');
+    assert.match(model, /class Person\(Base\):/);
+    assert.match(model, /__tablename__ = "people"/);
+    assert.equal(migrations(project).length, 1);
+  });
+
+  it('asks for the fields one by one when none is given', async () => {
+    const project = await newProject();
+    const names = ['headline', 'writer', ''];
+    const types = ['str', 'ref'];
+    const result = await runModel(project, ['Story']).withAnswers(
+      { modifiers: 'max=120:index', target: 'User', optional: false, ondelete: 'cascade', confirmed: true },
+      {
+        callback: (answer, { question }) =>
+          question.name === 'name' ? names.shift() : question.name === 'type' ? types.shift() : answer,
+      },
+    );
+    assert.deepEqual(
+      result.askedQuestions.map((q) => q.name),
+      ['name', 'type', 'modifiers', 'name', 'type', 'target', 'optional', 'ondelete', 'name', 'confirmed'],
+    );
+    const spec = JSON.parse(read(project, '.forge/models/Story.json')) as { fields: { name: string }[] };
+    assert.deepEqual(
+      spec.fields.map((f) => f.name),
+      ['headline', 'writer_id'],
+    );
+  });
+
+  describe('bad input: a clear error, nothing written', () => {
+    const cases: [string, string[], RegExp][] = [
+      ['no model name', [], /Model name is missing/],
+      ['a name that is not an identifier', ['Blog-Post', 'a:str'], /is not an identifier/],
+      ['a Python keyword', ['class', 'a:str'], /is a Python keyword/],
+      ['a name that shadows an import', ['SQLModel', 'a:str'], /would shadow/],
+      ['List', ['List', 'a:str'], /would shadow/],
+      [
+        'the authentication model with other fields',
+        ['User', 'nickname:str:optional'],
+        /authentication model/,
+      ],
+      ['an unknown type', ['Post', 'a:varchar'], /unknown type "varchar"/],
+      ['an unknown modifier', ['Post', 'a:str:primary'], /unknown modifier "primary"/],
+      ['a duplicated field', ['Post', 'a:str', 'a:int'], /"a" is defined twice/],
+      ['a reserved SQL word', ['Post', 'select:str'], /reserved SQL word/],
+      ['a ref to a model that does not exist', ['Post', 'owner:ref=Nobody'], /ref=Nobody names no model/],
+      ['an fk to a table that does not exist', ['Post', 'owner_id:int:fk=owners.id'], /names no table/],
+      [
+        'an fk to a column that is not unique',
+        ['Post', 'owner:int:fk=users.hashed_password'],
+        /must point at id or a unique column/,
+      ],
+      [
+        'a table name that is a reserved word',
+        ['Post', 'a:str', '--table', 'order'],
+        /Table name "order" is a reserved SQL word/,
+      ],
+    ];
+    for (const [label, args, message] of cases) {
+      it(`refuses ${label}`, async () => {
+        const project = await newProject();
+        const before = listFiles(project).map((f) => [f, read(project, f)]);
+        const table = args.indexOf('--table');
+        const options = table >= 0 ? { table: args[table + 1] } : {};
+        await assert.rejects(runModel(project, table >= 0 ? args.slice(0, table) : args, options), message);
+        assert.deepEqual(
+          listFiles(project).map((f) => [f, read(project, f)]),
+          before,
+        );
+      });
+    }
+
+    it('refuses a new required field without a default on an existing model', async () => {
+      const project = await newProject();
+      await runModel(project, ['Post', 'title:str']);
+      await assert.rejects(
+        runModel(project, ['Post', 'rating:int']),
+        /New required field "rating" needs default=VALUE/,
+      );
+    });
+
+    it('refuses to change a field', async () => {
+      const project = await newProject();
+      await runModel(project, ['Post', 'title:str:max=100']);
+      await assert.rejects(
+        runModel(project, ['Post', 'title:str:max=200']),
+        /already exists with another definition/,
+      );
+    });
+
+    it('refuses to chain to several heads', async () => {
+      const project = await newProject();
+      const [initial] = migrations(project);
+      const revision = initial!.split('_')[2];
+      const fork = (id: string) => `revision: str = "${id}"\ndown_revision: str | None = "${revision}"\n`;
+      writeFileSync(join(project, 'alembic/versions/a_fork.py'), fork('aaaaaaaaaaaa'));
+      writeFileSync(join(project, 'alembic/versions/b_fork.py'), fork('bbbbbbbbbbbb'));
+      await assert.rejects(runModel(project, ['Post', 'title:str']), /2 heads .*alembic merge heads/);
+    });
+
+    it('refuses to run outside a forge project', async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'forge-unit-'));
+      await assert.rejects(runModel(dir, ['Post', 'a:str']), /Not inside a forge project/);
+      assert.deepEqual(listFiles(dir), []);
+    });
+  });
+});
