@@ -2,6 +2,8 @@
  * File tables: which templates a generator renders, under which condition, to which path. A template lives at
  * `templates/<output path>.ejs` unless `from` names a variant (e.g. the SQLModel and SQLAlchemy model files).
  */
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import type Generator from 'yeoman-generator';
 
 export interface FileEntry<C> {
@@ -30,4 +32,16 @@ export function renderFiles<C extends object>(
     const data = file.with ? { ...context, ...file.with(context) } : context;
     generator.fs.copyTpl(generator.templatePath(`${from}.ejs`), destination, data);
   }
+}
+
+/**
+ * The files directly inside `dir` as this run sees them: those on disk and those written earlier in the run,
+ * which are still only in memory; files deleted in the run are left out.
+ */
+export function listFiles(generator: Generator, dir: string): string[] {
+  const paths = new Set<string>(existsSync(dir) ? readdirSync(dir).map((name) => join(dir, name)) : []);
+  for (const path of Object.keys(generator.fs.dump(dir))) {
+    if (!path.startsWith('..') && !path.includes('/')) paths.add(join(dir, path));
+  }
+  return [...paths].filter((path) => generator.fs.exists(path)).sort();
 }

@@ -3,9 +3,8 @@
  * earlier in the same run), the single head a new migration chains to, and its file name.
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
 import type Generator from 'yeoman-generator';
+import { listFiles } from './files.js';
 
 export class MigrationError extends Error {}
 
@@ -27,14 +26,8 @@ export function listRevisions(
   generator: Generator,
   versionsDir = generator.destinationPath('alembic/versions'),
 ): Revision[] {
-  const files = new Set<string>();
-  if (existsSync(versionsDir)) readdirSync(versionsDir).forEach((name) => files.add(join(versionsDir, name)));
-  // Files written earlier in this run are still only in memory.
-  for (const path of Object.keys(generator.fs.dump(versionsDir))) {
-    if (!path.startsWith('..') && !path.includes('/')) files.add(join(versionsDir, path));
-  }
-  return [...files]
-    .filter((path) => path.endsWith('.py') && generator.fs.exists(path))
+  return listFiles(generator, versionsDir)
+    .filter((path) => path.endsWith('.py'))
     .map((path) => parseRevision(path, generator.fs.read(path) ?? ''))
     .filter((revision): revision is Revision => revision !== undefined);
 }

@@ -2,11 +2,11 @@
  * Writing models: the spec JSON, the model file rendered from it, its line in the registry and its migration.
  * Used by forge:model and by forge:database (for the users model), so every model goes through one path.
  */
-import { existsSync, readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import type Generator from 'yeoman-generator';
 import type { ForgeConfig } from './config.js';
 import type { FieldSpec } from './fields.js';
+import { listFiles } from './files.js';
 import { newMigration } from './migrations.js';
 import { insertAtNeedle, NEEDLES } from './python.js';
 import {
@@ -27,13 +27,10 @@ function modelTemplate(generator: Generator, path: string): string {
 
 /** Every stored spec of the project, by model name (in-memory writes of this run included). */
 export function loadSpecs(generator: Generator): Map<string, ModelSpec> {
-  const dir = generator.destinationPath(SPEC_DIR);
-  const paths = new Set<string>(existsSync(dir) ? readdirSync(dir).map((name) => join(dir, name)) : []);
-  for (const path of Object.keys(generator.fs.dump(dir))) {
-    if (!path.startsWith('..') && !path.includes('/')) paths.add(join(dir, path));
-  }
   const specs = new Map<string, ModelSpec>();
-  for (const path of [...paths].filter((p) => p.endsWith('.json') && generator.fs.exists(p))) {
+  for (const path of listFiles(generator, generator.destinationPath(SPEC_DIR)).filter((p) =>
+    p.endsWith('.json'),
+  )) {
     const spec = generator.fs.readJSON(path) as unknown as ModelSpec;
     specs.set(spec.name, spec);
   }
