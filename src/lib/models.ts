@@ -2,7 +2,9 @@
  * Writing models: the spec JSON, the model file rendered from it, its line in the registry and its migration.
  * Used by forge:model and by forge:database (for the users model), so every model goes through one path.
  */
+import { existsSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import ejs from 'ejs';
 import type Generator from 'yeoman-generator';
 import type { ForgeConfig } from './config.js';
 import type { FieldSpec } from './fields.js';
@@ -38,16 +40,18 @@ export function loadSpecs(generator: Generator): Map<string, ModelSpec> {
 }
 
 export function saveSpec(generator: Generator, spec: ModelSpec): void {
-  generator.fs.writeJSON(generator.destinationPath(specPath(spec.name)), spec, undefined, 2);
+  const path = generator.destinationPath(specPath(spec.name));
+  generator.fs.writeJSON(path, spec, undefined, 2);
+  writeWithoutPrompt(generator, path);
 }
 
-/** Render app/models/<module>.py from its spec. */
-export function writeModelFile(
+/** The text of app/models/<module>.py for a spec. */
+function modelFileContent(
   generator: Generator,
   spec: ModelSpec,
   specs: ReadonlyMap<string, ModelSpec>,
   config: ForgeConfig,
-): void {
+): string {
   const imports = new Imports();
   const sqlalchemy = config.orm === 'sqlalchemy';
   if (sqlalchemy) {
@@ -67,20 +71,57 @@ export function writeModelFile(
     : spec.timestamps
       ? 'TimestampMixin, table=True'
       : 'SQLModel, table=True';
-  generator.fs.copyTpl(
-    modelTemplate(generator, `app/models/model.${config.orm}.py`),
-    generator.destinationPath(`app/models/${spec.module}.py`),
-    {
-      spec,
-      bases,
-      imports: imports.render(),
-      typeCheckingImports: relatedModels(spec, specs).map(
-        (m) => `    from app.models.${m.module} import ${m.name}`,
-      ),
-      fieldLines: fields.map((f) => f.modelLine),
-      relationshipLines: relationships,
-    },
+  const template = modelTemplate(generator, `app/models/model.${config.orm}.py`);
+  return ejs.render(readFileSync(template, 'utf8'), {
+    spec,
+    bases,
+    imports: imports.render(),
+    typeCheckingImports: relatedModels(spec, specs).map(
+      (m) => `    from app.models.${m.module} import ${m.name}`,
+    ),
+    fieldLines: fields.map((f) => f.modelLine),
+    relationshipLines: relationships,
+  });
+}
+
+/** The model file on disk differs from what forge rendered from `previous`: somebody edited it. */
+export function isModelFileEdited(
+  generator: Generator,
+  previous: ModelSpec,
+  specs: ReadonlyMap<string, ModelSpec>,
+  config: ForgeConfig,
+): boolean {
+  const path = generator.destinationPath(`app/models/${previous.module}.py`);
+  return (
+    existsSync(path) && readFileSync(path, 'utf8') !== modelFileContent(generator, previous, specs, config)
   );
+}
+
+/**
+ * Render app/models/<module>.py from its spec. With `previous` (the spec it was rendered from) and a file
+ * nobody edited since, the update skips Yeoman's overwrite prompt; an edited file still goes through it.
+ */
+export function writeModelFile(
+  generator: Generator,
+  spec: ModelSpec,
+  specs: ReadonlyMap<string, ModelSpec>,
+  config: ForgeConfig,
+  previous?: { spec: ModelSpec; specs: ReadonlyMap<string, ModelSpec> },
+): void {
+  const path = generator.destinationPath(`app/models/${spec.module}.py`);
+  const edited =
+    previous !== undefined && isModelFileEdited(generator, previous.spec, previous.specs, config);
+  generator.fs.write(path, modelFileContent(generator, spec, specs, config));
+  if (previous !== undefined && !edited) writeWithoutPrompt(generator, path);
+}
+
+/**
+ * Files forge owns (.forge specs) or only adds lines to at their needles skip Yeoman's overwrite prompt: the
+ * user's content in them is kept either way.
+ */
+export function writeWithoutPrompt(generator: Generator, path: string): void {
+  const file = generator.fs.store.get(path) as { conflicter?: string };
+  file.conflicter = 'force';
 }
 
 /** Add the model to the registry that alembic/env.py imports, at its needles. */
@@ -99,6 +140,7 @@ export function registerModel(generator: Generator, spec: ModelSpec): void {
   );
   content = insertAtNeedle(content, NEEDLES.modelExports, [`"${spec.name}",`], name, { sorted: true });
   generator.fs.write(path, content);
+  writeWithoutPrompt(generator, path);
 }
 
 interface ConstraintLines {

@@ -1,7 +1,14 @@
 import type { BaseOptions } from 'yeoman-generator';
 import { ForgeGenerator } from '../lib/base.js';
 import { FieldError, parseFields, sameField, SERVER_DEFAULT_TYPES, type FieldSpec } from '../lib/fields.js';
-import { loadSpecs, registerModel, saveSpec, writeMigration, writeModelFile } from '../lib/models.js';
+import {
+  isModelFileEdited,
+  loadSpecs,
+  registerModel,
+  saveSpec,
+  writeMigration,
+  writeModelFile,
+} from '../lib/models.js';
 import { PYTHON_KEYWORDS, pluralize, toPascalCase, toSnakeCase } from '../lib/names.js';
 import { columnNameError } from '../lib/fields.js';
 import type { ModelSpec } from '../lib/spec.js';
@@ -14,6 +21,8 @@ type ModelOptions = BaseOptions & {
   timestamps?: boolean;
   skipMigration?: boolean;
   'skip-migration'?: boolean;
+  /** Yeoman's own --force: overwrite changed files without asking. */
+  force?: boolean;
 };
 
 /** Names a model class must not take: they would shadow what model modules and the registry import. */
@@ -139,13 +148,16 @@ export default class ModelGenerator extends ForgeGenerator {
       this.log.info(`${this.spec.name}: nothing to change (the fields are already defined).`);
       return;
     }
+    const before = new Map(this.specs);
+    this._refuseEditedModels([...new Set([this.spec.name, ...this.touched])], before);
     const spec: ModelSpec = { ...this.spec, fields: [...this.spec.fields, ...this.added] };
     this.specs.set(spec.name, spec);
     for (const field of this.added.filter((f) => f.ref !== undefined)) this._addBackref(spec, field);
     for (const name of new Set([spec.name, ...this.touched])) {
       const model = this.specs.get(name)!;
       saveSpec(this, model);
-      writeModelFile(this, model, this.specs, this.forge);
+      const previous = before.get(name);
+      writeModelFile(this, model, this.specs, this.forge, previous && { spec: previous, specs: before });
     }
     if (this.isNew) registerModel(this, spec);
     if (this.options.skipMigration === true || this.options['skip-migration'] === true) {
@@ -154,6 +166,25 @@ export default class ModelGenerator extends ForgeGenerator {
     }
     const file = writeMigration(this, spec, this.specs, this.forge, this.isNew ? undefined : this.added);
     this.log.ok(`Migration alembic/versions/${file}; apply it with: alembic upgrade head`);
+  }
+
+  /**
+   * Model files this run re-renders must be as forge wrote them: an edited one would be overwritten (or, without
+   * a terminal, half the run would be written before Yeoman's prompt fails). --force overwrites.
+   */
+  _refuseEditedModels(names: string[], specs: ReadonlyMap<string, ModelSpec>): void {
+    if (this.options.force === true) return;
+    const edited = names
+      .map((name) => specs.get(name))
+      .filter(
+        (spec): spec is ModelSpec => spec !== undefined && isModelFileEdited(this, spec, specs, this.forge),
+      )
+      .map((spec) => `app/models/${spec.module}.py`);
+    if (edited.length > 0) {
+      throw new Error(
+        `${edited.join(', ')} changed since forge wrote it; forge:model would rewrite it. Move your changes elsewhere, or re-run with --force to overwrite them.`,
+      );
+    }
   }
 
   /** The model class name, validated: an identifier that is no keyword and shadows nothing. */

@@ -209,6 +209,31 @@ describe('forge:model', () => {
       );
     });
 
+    it('refuses to rewrite a model file edited by hand, unless --force', async () => {
+      const project = await newProject();
+      await runModel(project, ['Post', 'title:str']);
+      writeFileSync(join(project, 'app/models/post.py'), read(project, 'app/models/post.py') + '# mine\n');
+      const before = listFiles(project).map((f) => [f, read(project, f)]);
+      await assert.rejects(
+        runModel(project, ['Post', 'body:text:optional'], { force: false }),
+        /app\/models\/post\.py changed since forge wrote it.*--force/,
+      );
+      assert.deepEqual(
+        listFiles(project).map((f) => [f, read(project, f)]),
+        before,
+      );
+      await runModel(project, ['Post', 'body:text:optional'], { force: true });
+      assert.doesNotMatch(read(project, 'app/models/post.py'), /# mine/);
+    });
+
+    it('updates files nobody edited without asking', async () => {
+      const project = await newProject();
+      await runModel(project, ['Post', 'title:str']);
+      const result = await runModel(project, ['Post', 'author:ref=User:optional'], { force: false });
+      assert.deepEqual(result.askedQuestions, []);
+      assert.match(read(project, 'app/models/user.py'), /posts: list\["Post"\] = Relationship/);
+    });
+
     it('refuses to chain to several heads', async () => {
       const project = await newProject();
       const [initial] = migrations(project);
