@@ -16,6 +16,8 @@ execFileSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.build.json')], {
 for (const name of readdirSync(join(root, 'src'))) {
   const templates = join(root, 'src', name, 'templates');
   if (existsSync(templates)) cpSync(templates, join(out, name, 'templates'), { recursive: true });
+  const usage = join(root, 'src', name, 'USAGE');
+  if (existsSync(usage)) cpSync(usage, join(out, name, 'USAGE'));
 }
 
 // `yo forge:<name> --help` appends generators/<name>/USAGE; the model's lists the type table from its source.

@@ -62,7 +62,7 @@ export class Imports {
   }
 }
 
-const STDLIB = new Set(['collections', 'datetime', 'decimal', 'typing', 'uuid', 'enum']);
+const STDLIB = new Set(['collections', 'datetime', 'decimal', 'enum', 'itertools', 'typing', 'uuid']);
 
 /** isort's order-by-type: CONSTANTS, then Classes, then functions and variables; each case-sensitively. */
 function compareImportNames(a: string, b: string): number {

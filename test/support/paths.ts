@@ -8,6 +8,9 @@ export const CACHE_DIR = join(REPO_ROOT, '.cache');
 export const generatorPath = (name: string): string => join(GENERATORS, name);
 
 /** Every forge generator, by namespace, for yeoman-test's withGenerators. */
-export const FORGE_GENERATORS: [string, { namespace: string }][] = ['database', 'docker', 'model'].map(
-  (name) => [generatorPath(name), { namespace: `forge:${name}` }],
-);
+export const FORGE_GENERATORS: [string, { namespace: string }][] = [
+  'crud',
+  'database',
+  'docker',
+  'model',
+].map((name) => [generatorPath(name), { namespace: `forge:${name}` }]);

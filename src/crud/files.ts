@@ -1,0 +1,102 @@
+/**
+ * What forge:crud writes for one model: the CRUD class, the schemas, the router and (unless --skip-tests) the
+ * API tests, each rendered from the model's stored spec with the facts computed here once.
+ */
+import { templateContext, type ForgeConfig } from '../lib/config.js';
+import type { FileEntry } from '../lib/files.js';
+import { Imports, pyCall } from '../lib/render.js';
+import { conflictDetail, schemaLines, stringConstant, testPlan } from '../lib/resource.js';
+import type { ModelSpec } from '../lib/spec.js';
+
+/** Names the generated modules bind themselves: a row variable may not take them. */
+const TAKEN_NAMES = new Set([
+  'status',
+  'select',
+  'func',
+  'col',
+  'router',
+  'db',
+  'field',
+  'value',
+  'row',
+  'rows',
+  'detail',
+  'exc',
+  'statement',
+  'result',
+  'skip',
+  'limit',
+  'data',
+  'created',
+  'response',
+  'values',
+  'change',
+  'updated',
+  'ids',
+  'page',
+]);
+
+export interface ResourceOptions {
+  /** Router prefix, e.g. `/posts`. */
+  prefix: string;
+  skipTests: boolean;
+}
+
+export function resourceContext(
+  spec: ModelSpec,
+  specs: ReadonlyMap<string, ModelSpec>,
+  config: ForgeConfig,
+  options: ResourceOptions,
+) {
+  const tests = testPlan(spec, specs, config.orm);
+  const routerImports = new Imports()
+    .add('typing', 'Annotated')
+    .add('fastapi', 'APIRouter', 'HTTPException', 'Query', 'status')
+    .add('sqlalchemy.exc', 'IntegrityError')
+    .add('sqlalchemy.ext.asyncio', 'AsyncSession')
+    .add('app.core.database', 'SessionDep')
+    .add(`app.crud.${spec.module}`, `${spec.module}_crud`)
+    .add(`app.models.${spec.module}`, spec.name)
+    .add(`app.schemas.${spec.module}`, ...['Create', 'Page', 'Read', 'Update'].map((s) => spec.name + s));
+  const exactTypes = new Set(['str', 'text', 'int', 'bigint', 'bool', 'json']);
+  return {
+    ...templateContext(config),
+    spec,
+    prefix: options.prefix,
+    skipTests: options.skipTests,
+    /** Prefix of `<module>_id`, `<module>_in`, `<module>_crud` and the handler names. */
+    variable: spec.module,
+    /** The variable holding one row. */
+    item: TAKEN_NAMES.has(spec.module) ? `${spec.module}_row` : spec.module,
+    schema: schemaLines(spec),
+    routerImports: routerImports.render(),
+    conflictConstant: stringConstant('CONFLICT_DETAIL', conflictDetail(spec)),
+    tests,
+    exactFields: spec.fields.filter((f) => !f.optional && exactTypes.has(f.type)).map((f) => f.name),
+    fixtures: tests.needsSession ? 'client: AsyncClient, session: AsyncSession' : 'client: AsyncClient',
+    sessionParam: tests.needsSession ? 'session: AsyncSession' : '',
+    sessionArg: tests.needsSession ? 'session' : '',
+    createArgs: tests.needsSession ? 'client, session' : 'client',
+    call: pyCall,
+  };
+}
+
+export type ResourceContext = ReturnType<typeof resourceContext>;
+
+export const RESOURCE_FILES: readonly FileEntry<ResourceContext>[] = [
+  { to: (c) => `app/schemas/${c.spec.module}.py`, from: 'app/schemas/resource.py' },
+  { to: (c) => `app/crud/${c.spec.module}.py`, from: 'app/crud/resource.py' },
+  { to: (c) => `app/routers/v1/${c.spec.table}.py`, from: 'app/routers/v1/resource.py' },
+  {
+    to: (c) => `tests/api/test_${c.spec.table}.py`,
+    from: 'tests/api/test_resource.py',
+    when: (c) => !c.skipTests,
+  },
+];
+
+/** The output paths of the files this context writes. */
+export function resourcePaths(context: ResourceContext): string[] {
+  return RESOURCE_FILES.filter((file) => !file.when || file.when(context)).map((file) =>
+    typeof file.to === 'function' ? file.to(context) : file.to,
+  );
+}

@@ -1,0 +1,230 @@
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { DATABASES, ORMS, type Database, type Orm } from '../../src/lib/config.js';
+import { listFiles, runApp, runGenerator } from '../support/generate.js';
+import { FORGE_GENERATORS, generatorPath } from '../support/paths.js';
+import helpers from 'yeoman-test';
+
+async function newProject(database: Database = 'sqlite', orm: Orm = 'sqlmodel'): Promise<string> {
+  const result = await runApp()
+    .withArguments(['api'])
+    .withOptions({ database, orm, defaults: true, skipInstall: true });
+  return join(result.cwd, 'api');
+}
+
+const runCrud = (project: string, args: string[], options: Record<string, unknown> = {}) =>
+  runGenerator(generatorPath('crud'))
+    .withGenerators(FORGE_GENERATORS)
+    .cd(project)
+    .withArguments(args)
+    .withOptions({ force: true, ...options });
+
+const runModel = (project: string, args: string[]) =>
+  runGenerator(generatorPath('model')).cd(project).withArguments(args).withOptions({ force: true });
+
+const migrations = (project: string) => readdirSync(join(project, 'alembic', 'versions')).sort();
+const read = (project: string, file: string) => readFileSync(join(project, file), 'utf8');
+const snapshot = (project: string) => listFiles(project).map((f) => [f, read(project, f)]);
+
+const POST = ['Post', 'title:str:max=200:unique', 'content:text', 'author_id:int:fk=users.id'];
+const AGGREGATOR = 'app/routers/v1/__init__.py';
+
+describe('forge:crud', () => {
+  for (const database of DATABASES) {
+    for (const orm of ORMS) {
+      it(`${database} + ${orm}: scaffolds the model, then its CRUD class, schemas, router, registration and tests`, async () => {
+        const project = await newProject(database, orm);
+        const before = migrations(project).length;
+        await runCrud(project, POST);
+        assert.equal(migrations(project).length, before + 1);
+        assert.match(read(project, 'app/models/post.py'), /class Post\(/);
+        const crud = read(project, 'app/crud/post.py');
+        assert.match(crud, /class PostCRUD:/);
+        for (const method of ['get_by_id', 'get_all', 'count', 'create', 'update', 'delete']) {
+          assert.match(crud, new RegExp(`@staticmethod\\n {4}async def ${method}\\(db: AsyncSession`));
+        }
+        assert.match(crud, /^post_crud = PostCRUD\(\)$/m);
+        assert.match(crud, orm === 'sqlmodel' ? /order_by\(col\(Post\.id\)\)/ : /order_by\(Post\.id\)/);
+        assert.match(crud, /model_dump\(exclude_unset=True\)/);
+        const schemas = read(project, 'app/schemas/post.py');
+        assert.match(schemas, /class PostBase\(BaseModel\):\n {4}title: str = Field\(max_length=200\)/);
+        assert.match(schemas, /class PostCreate\(PostBase\):/);
+        assert.match(
+          schemas,
+          /class PostUpdate\(BaseModel\):[^]*title: str \| None = Field\(default=None, max_length=200\)/,
+        );
+        assert.match(
+          schemas,
+          /class PostRead\(PostBase\):\n {4}model_config = ConfigDict\(from_attributes=True\)/,
+        );
+        assert.match(schemas, /class PostPage\(BaseModel\):[^]*items: list\[PostRead\]\n {4}total: int/);
+        const router = read(project, 'app/routers/v1/posts.py');
+        assert.match(router, /router = APIRouter\(prefix="\/posts", tags=\["posts"\]\)/);
+        assert.match(router, /status_code=status\.HTTP_201_CREATED/);
+        assert.match(router, /limit: Annotated\[int, Query\(ge=1, le=100\)\] = 20/);
+        assert.match(
+          router,
+          /except IntegrityError as exc:\n {8}raise HTTPException\(status\.HTTP_409_CONFLICT/,
+        );
+        assert.match(router, /title is already taken, or author_id/);
+        assert.match(router, /is still referenced by other rows/);
+        const aggregator = read(project, AGGREGATOR);
+        assert.match(
+          aggregator,
+          /from app\.routers\.v1 import users\nfrom app\.routers\.v1\.posts import router as posts_router\n\n# forge-needle-router-imports/,
+        );
+        assert.match(
+          aggregator,
+          /api_router\.include_router\(posts_router\)\n# forge-needle-router-includes/,
+        );
+        const tests = read(project, 'tests/api/test_posts.py');
+        assert.match(tests, /async def insert_user\(session: AsyncSession\) -> User:/);
+        assert.match(tests, /async def test_duplicate_is_409/);
+        assert.match(tests, /async def test_missing_reference_is_409/);
+        assert.match(tests, /"title": "x" \* 201/);
+        for (const line of [crud, schemas, router, tests].flatMap((text) => text.split('\n'))) {
+          assert.ok(line.length <= 100, `longer than 100 characters: ${line}`);
+        }
+      });
+    }
+  }
+
+  it('reads an existing model: no new migration, a second resource referencing the first', async () => {
+    const project = await newProject('postgresql', 'sqlalchemy');
+    await runModel(project, POST);
+    const before = migrations(project);
+    await runCrud(project, ['Post']);
+    assert.deepEqual(migrations(project), before);
+    await runCrud(project, ['Comment', 'body:text', 'post:ref=Post']);
+    const tests = read(project, 'tests/api/test_comments.py');
+    assert.match(tests, /async def insert_post\(session: AsyncSession\) -> Post:/);
+    assert.match(tests, /author_id=\(await insert_user\(session\)\)\.id/);
+    assert.match(tests, /"post_id": \(await insert_post\(session\)\)\.id/);
+    assert.doesNotMatch(tests, /test_duplicate_is_409/);
+    assert.match(
+      read(project, AGGREGATOR),
+      /include_router\(posts_router\)\napi_router\.include_router\(comments_router\)/,
+    );
+  });
+
+  it('a re-run changes nothing; after forge:model added fields it renders the schemas and tests again', async () => {
+    const project = await newProject();
+    await runCrud(project, POST);
+    const before = snapshot(project);
+    await runCrud(project, ['Post']);
+    assert.deepEqual(snapshot(project), before);
+    assert.equal(read(project, AGGREGATOR).match(/include_router\(posts_router\)/g)?.length, 1);
+    await runModel(project, ['Post', 'views:int:default=0', 'subtitle:str:max=80:optional']);
+    await runCrud(project, ['Post']);
+    const schemas = read(project, 'app/schemas/post.py');
+    assert.match(schemas, /views: int = Field\(default=0, ge=-2_147_483_648, le=2_147_483_647\)/);
+    assert.match(schemas, /subtitle: str \| None = Field\(default=None, max_length=80\)/);
+    assert.match(read(project, 'tests/api/test_posts.py'), /"views": 7/);
+  });
+
+  it('adds fields through forge:model when given for an existing model', async () => {
+    const project = await newProject();
+    await runCrud(project, POST);
+    await runCrud(project, ['Post', 'views:int:default=0']);
+    assert.match(read(project, 'app/models/post.py'), /views: int/);
+    assert.match(read(project, 'app/schemas/post.py'), /views: int/);
+  });
+
+  it('never overwrites an edited file silently: the conflict prompt decides', async () => {
+    const project = await newProject();
+    await runCrud(project, POST);
+    const edited = `${read(project, 'app/routers/v1/posts.py')}\n# mine\n`;
+    writeFileSync(join(project, 'app/routers/v1/posts.py'), edited);
+    await runModel(project, ['Post', 'views:int:default=0']);
+    // An environment without yeoman-test's default force, as on the command line: every changed file is asked.
+    const asked = await helpers
+      .run(generatorPath('crud'), {}, { force: false })
+      .withGenerators(FORGE_GENERATORS)
+      .cd(project)
+      .withArguments(['Post'])
+      .withAnswers({ action: 'skip' });
+    // Only the edited file is asked about; the others, as forge wrote them, are updated.
+    assert.deepEqual(
+      asked.askedQuestions.map((q) => q.name),
+      ['action'],
+    );
+    assert.equal(read(project, 'app/routers/v1/posts.py'), edited);
+    assert.match(read(project, 'app/schemas/post.py'), /views: int/);
+    assert.match(read(project, 'tests/api/test_posts.py'), /"views": 7/);
+    await runCrud(project, ['Post']);
+    assert.doesNotMatch(read(project, 'app/routers/v1/posts.py'), /# mine/);
+    assert.match(read(project, 'app/schemas/post.py'), /views: int/);
+  });
+
+  it('honours --skip-tests and --prefix, and a re-run keeps the prefix', async () => {
+    const project = await newProject('mysql', 'sqlmodel');
+    await runCrud(project, ['Tag', 'label:str:max=40:unique'], { skipTests: true, prefix: '/blog/tags' });
+    assert.ok(!listFiles(project).includes('tests/api/test_tags.py'));
+    const prefix = /APIRouter\(prefix="\/blog\/tags", tags=\["tags"\]\)/;
+    assert.match(read(project, 'app/routers/v1/tags.py'), prefix);
+    await runCrud(project, ['Tag', 'color:str:max=20:optional'], { skipTests: true });
+    assert.match(read(project, 'app/routers/v1/tags.py'), prefix);
+    assert.match(read(project, 'app/schemas/tag.py'), /color: str \| None/);
+  });
+
+  it('refuses, before writing, to rewrite an edited file in a run that cannot ask', async () => {
+    const project = await newProject();
+    await runCrud(project, POST);
+    writeFileSync(join(project, 'app/crud/post.py'), `${read(project, 'app/crud/post.py')}# mine\n`);
+    const before = snapshot(project);
+    await assert.rejects(
+      runCrud(project, ['Post', 'views:int:default=0'], { force: false, defaults: true }),
+      /app\/crud\/post\.py changed since forge wrote it.*--force/,
+    );
+    assert.deepEqual(snapshot(project), before);
+  });
+
+  it('asks for the fields of a new model when none is given', async () => {
+    const project = await newProject();
+    const names = ['headline', ''];
+    const result = await runCrud(project, ['Story']).withAnswers(
+      { type: 'str', modifiers: 'max=120', confirmed: true },
+      { callback: (answer, { question }) => (question.name === 'name' ? names.shift() : answer) },
+    );
+    assert.deepEqual(
+      result.askedQuestions.map((q) => q.name),
+      ['name', 'type', 'modifiers', 'name', 'confirmed'],
+    );
+    assert.match(read(project, 'app/schemas/story.py'), /headline: str = Field\(max_length=120\)/);
+  });
+
+  describe('bad input: a clear error, nothing written', () => {
+    const cases: [string, string[], Record<string, unknown>, RegExp][] = [
+      ['no model name', [], {}, /Model name is missing: yo forge:crud/],
+      ['the users resource', ['User'], {}, /authentication model: its resource .* already exists/],
+      ['User with fields', ['User', 'nickname:str'], {}, /authentication model/],
+      [
+        'a new model without fields when it cannot ask',
+        ['Post'],
+        { defaults: true },
+        /no definition .* no field specs/,
+      ],
+      ['an invalid prefix', POST, { prefix: 'posts/' }, /Invalid --prefix "posts\/"/],
+      ['a name the resource modules import', ['Query', 'a:str'], {}, /would shadow/],
+      ['what forge:model refuses', ['Post', 'a:varchar'], {}, /unknown type "varchar"/],
+    ];
+    for (const [label, args, options, message] of cases) {
+      it(`refuses ${label}`, async () => {
+        const project = await newProject();
+        const before = snapshot(project);
+        await assert.rejects(runCrud(project, args, options), message);
+        assert.deepEqual(snapshot(project), before);
+      });
+    }
+
+    it('refuses an aggregator whose marker line is gone, naming the line', async () => {
+      const project = await newProject();
+      const path = join(project, AGGREGATOR);
+      writeFileSync(path, read(project, AGGREGATOR).replace('# forge-needle-router-includes\n', ''));
+      const before = snapshot(project);
+      await assert.rejects(runCrud(project, POST), /"# forge-needle-router-includes" is missing/);
+      assert.deepEqual(snapshot(project), before);
+    });
+  });
+});
