@@ -4,7 +4,7 @@ import type { BaseOptions } from 'yeoman-generator';
 import { ForgeGenerator } from '../lib/base.js';
 import { renderFiles } from '../lib/files.js';
 import { loadSpecs, writeWithoutPrompt } from '../lib/models.js';
-import { toPascalCase } from '../lib/names.js';
+import { parseModelName } from '../lib/names.js';
 import { insertAtNeedle, NEEDLES } from '../lib/python.js';
 import type { ModelSpec } from '../lib/spec.js';
 import { RESOURCE_FILES, resourceContext, resourcePaths } from './files.js';
@@ -99,7 +99,7 @@ export default class CrudGenerator extends ForgeGenerator {
   async initializing(): Promise<void> {
     this._loadForgeConfig();
     const specs = loadSpecs(this);
-    this.modelName = this._modelName();
+    this.modelName = parseModelName(this.options.name ?? '', 'forge:crud', IMPORTED_NAMES);
     const existing = specs.get(this.modelName);
     if (existing?.builtin) {
       throw new Error(
@@ -214,20 +214,6 @@ export default class CrudGenerator extends ForgeGenerator {
       this.fs.write(path, content);
       writeWithoutPrompt(this, path);
     }
-  }
-
-  /** The model class name: present, an identifier, and not a name the generated modules import. */
-  _modelName(): string {
-    const raw = (this.options.name ?? '').trim();
-    if (raw === '') throw new Error('Model name is missing: yo forge:crud <Name> [field specs...]');
-    if (!/^[A-Za-z][A-Za-z0-9_]*$/.test(raw)) {
-      throw new Error(`Model name "${raw}" is not an identifier: use letters and digits, e.g. BlogPost.`);
-    }
-    const name = toPascalCase(raw);
-    if (IMPORTED_NAMES.has(name)) {
-      throw new Error(`Model name "${raw}" would shadow a name the resource modules import; choose another.`);
-    }
-    return name;
   }
 
   _skipTests(): boolean {

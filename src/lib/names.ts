@@ -117,3 +117,23 @@ export function pluralize(word: string): string {
   if (/[^aeiou]y$/.test(word)) return `${word.slice(0, -1)}ies`;
   return `${word}s`;
 }
+
+/**
+ * A model class name from the command line: present, an identifier, no Python keyword (as written or as its
+ * module name), and none of `shadowed` (names the generated modules import). Returns the PascalCase name.
+ */
+export function parseModelName(raw: string, command: string, shadowed: ReadonlySet<string>): string {
+  const name = raw.trim();
+  if (name === '') throw new Error(`Model name is missing: yo ${command} <Name> [field specs...]`);
+  if (!/^[A-Za-z][A-Za-z0-9_]*$/.test(name)) {
+    throw new Error(`Model name "${name}" is not an identifier: use letters and digits, e.g. BlogPost.`);
+  }
+  const pascal = toPascalCase(name);
+  if (PYTHON_KEYWORDS.has(name) || PYTHON_KEYWORDS.has(toSnakeCase(pascal))) {
+    throw new Error(`Model name "${name}" is a Python keyword.`);
+  }
+  if (shadowed.has(pascal) || shadowed.has(name)) {
+    throw new Error(`Model name "${name}" would shadow a name the generated modules import; choose another.`);
+  }
+  return pascal;
+}

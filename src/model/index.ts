@@ -9,7 +9,7 @@ import {
   writeMigration,
   writeModelFile,
 } from '../lib/models.js';
-import { PYTHON_KEYWORDS, pluralize, toPascalCase, toSnakeCase } from '../lib/names.js';
+import { parseModelName, pluralize, toSnakeCase } from '../lib/names.js';
 import { columnNameError } from '../lib/fields.js';
 import type { ModelSpec } from '../lib/spec.js';
 import { askFields } from './prompts.js';
@@ -104,7 +104,7 @@ export default class ModelGenerator extends ForgeGenerator {
   initializing(): void {
     this._loadForgeConfig();
     this.specs = loadSpecs(this);
-    const name = this._modelName();
+    const name = parseModelName(this.options.name ?? '', 'forge:model', SHADOWED_NAMES);
     const existing = this.specs.get(name);
     this.isNew = existing === undefined;
     const table = this.options.table ?? existing?.table ?? pluralize(toSnakeCase(name));
@@ -185,23 +185,6 @@ export default class ModelGenerator extends ForgeGenerator {
         `${edited.join(', ')} changed since forge wrote it; forge:model would rewrite it. Move your changes elsewhere, or re-run with --force to overwrite them.`,
       );
     }
-  }
-
-  /** The model class name, validated: an identifier that is no keyword and shadows nothing. */
-  _modelName(): string {
-    const raw = (this.options.name ?? '').trim();
-    if (raw === '') throw new Error('Model name is missing: yo forge:model <Name> [field specs...]');
-    if (!/^[A-Za-z][A-Za-z0-9_]*$/.test(raw)) {
-      throw new Error(`Model name "${raw}" is not an identifier: use letters and digits, e.g. BlogPost.`);
-    }
-    const name = toPascalCase(raw);
-    const module = toSnakeCase(name);
-    if (PYTHON_KEYWORDS.has(raw) || PYTHON_KEYWORDS.has(module))
-      throw new Error(`Model name "${raw}" is a Python keyword.`);
-    if (SHADOWED_NAMES.has(name) || SHADOWED_NAMES.has(raw)) {
-      throw new Error(`Model name "${raw}" would shadow a name the model modules import; choose another.`);
-    }
-    return name;
   }
 
   /** Decide which fields are new; refuse changes and additions that existing rows could not take. */
