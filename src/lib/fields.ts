@@ -92,7 +92,25 @@ export const SERVER_DEFAULT_TYPES: ReadonlySet<FieldType> = new Set([
 
 const TIMESTAMP_FIELDS = new Set(['created_at', 'updated_at']);
 /** Attribute names that SQLAlchemy, SQLModel or pydantic reserve on a model class. */
-const RESERVED_ATTRIBUTES = new Set(['metadata', 'registry', 'query', 'fields']);
+const RESERVED_ATTRIBUTES = new Set([
+  'metadata',
+  'registry',
+  'query',
+  'fields',
+  // pydantic BaseModel methods, which a schema field of the same name would shadow.
+  'construct',
+  'copy',
+  'dict',
+  'from_orm',
+  'json',
+  'parse_file',
+  'parse_obj',
+  'parse_raw',
+  'schema',
+  'schema_json',
+  'update_forward_refs',
+  'validate',
+]);
 
 /** The reasons a field or table name cannot be used; undefined when it can. */
 export function columnNameError(name: string, what = 'Field'): string | undefined {

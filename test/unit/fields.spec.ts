@@ -73,6 +73,8 @@ describe('lib/fields: the field DSL', () => {
     ['created_at:datetime', /taken by the timestamps/],
     ['metadata:json', /reserved by SQLAlchemy/],
     ['model_name:str', /reserved by SQLAlchemy, SQLModel or pydantic/],
+    ['json:json', /reserved by SQLAlchemy, SQLModel or pydantic/],
+    ['copy:str', /reserved by SQLAlchemy, SQLModel or pydantic/],
     ['Title:str', /must be snake_case/],
     ['owner:str:fk=users', /fk must be table.column/],
     ['owner:str:fk=users.id', /foreign key must be int or bigint/],
