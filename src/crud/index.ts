@@ -1,26 +1,19 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import type { BaseOptions } from 'yeoman-generator';
 import { ForgeGenerator } from '../lib/base.js';
 import { renderFiles } from '../lib/files.js';
 import { loadSpecs, writeWithoutPrompt } from '../lib/models.js';
 import { parseModelName } from '../lib/names.js';
 import { insertAtNeedle, NEEDLES } from '../lib/python.js';
 import type { ModelSpec } from '../lib/spec.js';
+import type { ModelOptions } from '../model/index.js';
 import { RESOURCE_FILES, resourceContext, resourcePaths } from './files.js';
 
-type CrudOptions = BaseOptions & {
-  name?: string;
-  fields?: string[];
-  table?: string;
-  timestamps?: boolean;
-  skipMigration?: boolean;
-  'skip-migration'?: boolean;
+type CrudOptions = ModelOptions & {
   skipTests?: boolean;
   'skip-tests'?: boolean;
   prefix?: string;
   defaults?: boolean;
-  force?: boolean;
 };
 
 /** What forge:crud wrote for a model, in .forge/resources/<Name>.json: its prefix and each file's hash. */

@@ -14,7 +14,8 @@ import { columnNameError } from '../lib/fields.js';
 import type { ModelSpec } from '../lib/spec.js';
 import { askFields } from './prompts.js';
 
-type ModelOptions = BaseOptions & {
+/** forge:model's options; forge:crud takes them too and forwards them. */
+export type ModelOptions = BaseOptions & {
   name?: string;
   fields?: string[];
   table?: string;
