@@ -15,6 +15,7 @@ type AppOptions = BaseOptions & {
   database?: string;
   orm?: string;
   docker?: boolean;
+  auth?: boolean;
   defaults?: boolean;
 };
 
@@ -35,7 +36,7 @@ export default class AppGenerator extends Generator<Partial<ForgeConfig>, AppOpt
   }
 
   initializing(): void {
-    const { name, description, database, orm, docker } = this.options;
+    const { name, description, database, orm, docker, auth } = this.options;
     this.known = {};
     if (name === '.') {
       this.known.projectName = basename(this.destinationRoot());
@@ -47,6 +48,7 @@ export default class AppGenerator extends Generator<Partial<ForgeConfig>, AppOpt
     if (database !== undefined) this.known.database = parseChoice('database', database, DATABASES);
     if (orm !== undefined) this.known.orm = parseChoice('orm', orm, ORMS);
     if (typeof docker === 'boolean') this.known.docker = docker;
+    if (typeof auth === 'boolean') this.known.auth = auth;
     if (this.known.projectName !== undefined) this._loadStoredAnswers();
   }
 
@@ -121,12 +123,17 @@ export default class AppGenerator extends Generator<Partial<ForgeConfig>, AppOpt
       }
       return;
     }
-    const stored = this.fs.readJSON(resolve(root, '.yo-rc.json')) as Record<string, Partial<ForgeConfig>>;
-    const config = stored[CONFIG_KEY] ?? {};
-    for (const key of ['database', 'orm'] as const) {
-      if (this.known[key] !== undefined && config[key] !== undefined && this.known[key] !== config[key]) {
+    const rc = this.fs.readJSON(resolve(root, '.yo-rc.json')) as Record<string, Partial<ForgeConfig>>;
+    const config = rc[CONFIG_KEY] ?? {};
+    // A project made before --auth existed has no auth files: it counts as --no-auth.
+    const stored = { ...config, auth: config.auth ?? false };
+    for (const key of ['database', 'orm', 'auth'] as const) {
+      if (this.known[key] !== undefined && this.known[key] !== stored[key]) {
+        const flag = (on: boolean | undefined) => (on ? '--auth' : '--no-auth');
         throw new Error(
-          `${this.targetDir} is a ${config[key]} project; changing --${key} to ${this.known[key]} is not supported.`,
+          key === 'auth'
+            ? `${this.targetDir} was made with ${flag(stored.auth)}; switching to ${flag(this.known.auth)} is not supported.`
+            : `${this.targetDir} is a ${stored[key]} project; changing --${key} to ${this.known[key]} is not supported.`,
         );
       }
     }
@@ -135,6 +142,7 @@ export default class AppGenerator extends Generator<Partial<ForgeConfig>, AppOpt
       database: config.database,
       orm: config.orm,
       docker: config.docker,
+      auth: stored.auth,
       ...Object.fromEntries(Object.entries(this.known).filter(([, value]) => value !== undefined)),
       projectName: config.projectName ?? this.known.projectName,
     };

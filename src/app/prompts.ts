@@ -24,6 +24,7 @@ export interface Answers {
   database: Database;
   orm: Orm;
   docker: boolean;
+  auth: boolean;
 }
 
 export function declareOptions(generator: Generator): void {
@@ -46,6 +47,11 @@ export function declareOptions(generator: Generator): void {
     type: Boolean,
     description:
       'Add a Dockerfile, .dockerignore and docker-compose.yml with forge:docker (--no-docker to skip; default no)',
+  });
+  generator.option('auth', {
+    type: Boolean,
+    description:
+      'JWT authentication: register, login, refresh, logout, /users/me; admin endpoints for superusers (--no-auth to skip; default yes)',
   });
   generator.option('defaults', {
     type: Boolean,
@@ -80,6 +86,12 @@ export function questions(missing: ReadonlySet<keyof Answers>) {
       choices: ORMS.map((value) => ({ value, name: ORM_LABELS[value] })),
     },
     { type: 'confirm', name: 'docker', message: 'Add Docker files?', default: false },
+    {
+      type: 'confirm',
+      name: 'auth',
+      message: 'Add JWT authentication (login, refresh tokens, /users/me, superusers)?',
+      default: true,
+    },
   ] as const;
   return all.filter((question) => missing.has(question.name));
 }
@@ -89,4 +101,5 @@ export const DEFAULT_ANSWERS: Omit<Answers, 'projectName'> = {
   database: DEFAULT_DATABASE,
   orm: DEFAULT_ORM,
   docker: false,
+  auth: true,
 };

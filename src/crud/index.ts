@@ -96,7 +96,7 @@ export default class CrudGenerator extends ForgeGenerator {
     const existing = specs.get(this.modelName);
     if (existing?.builtin) {
       throw new Error(
-        `${this.modelName} is the authentication model: its resource (app/crud/user.py, app/routers/v1/users.py) already exists, with methods specific to authentication (password hashing, authenticate); forge:crud does not replace it.`,
+        `${this.modelName} is an authentication model written by forge:database: its CRUD class (app/crud/${existing.module}.py) already exists, with methods specific to authentication; forge:crud does not replace it.`,
       );
     }
     const fields = this.options.fields ?? [];

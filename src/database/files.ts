@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { FileEntry } from '../lib/files.js';
 import type { DatabaseContext } from './index.js';
 
-/** Long enough to pass the settings' validation, and plainly not a secret. */
+/** Long enough to pass the settings' validation, plainly not a secret, and refused in production. */
 const SECRET_KEY_PLACEHOLDER = 'change-me-to-a-random-secret-of-at-least-32-characters';
 
 /** What forge:database writes: the database layer, the users resource, Alembic, settings and tests. */
@@ -15,8 +15,9 @@ export const DATABASE_FILES: readonly FileEntry<DatabaseContext>[] = [
     onlyIfAbsent: true,
     with: () => ({ secretKey: randomBytes(48).toString('base64url') }),
   },
-  { to: 'app/core/config.py' },
+  { to: 'app/core/config.py', with: () => ({ secretKeyPlaceholder: SECRET_KEY_PLACEHOLDER }) },
   { to: 'app/core/security.py' },
+  { to: 'app/core/tokens.py', when: (c) => c.auth },
   { to: 'app/core/database/__init__.py' },
   { to: 'app/core/database/base.py' },
   { to: 'app/core/database/types.py' },
@@ -31,16 +32,26 @@ export const DATABASE_FILES: readonly FileEntry<DatabaseContext>[] = [
   { to: 'app/models/__init__.py' },
   { to: 'app/schemas/__init__.py' },
   { to: 'app/schemas/user.py' },
+  { to: 'app/schemas/auth.py', when: (c) => c.auth },
   { to: 'app/crud/__init__.py' },
   { to: 'app/crud/user.py' },
+  { to: 'app/crud/refresh_token.py', when: (c) => c.auth },
+  { to: 'app/routers/dependencies.py', when: (c) => c.auth },
   { to: 'app/routers/v1/users.py' },
+  { to: 'app/routers/v1/auth.py', when: (c) => c.auth },
+  { to: 'app/routers/v1/account.py', when: (c) => c.auth },
+  { to: 'app/cli.py', when: (c) => c.auth },
   { to: 'alembic.ini' },
   { to: 'alembic/env.py' },
   { to: 'alembic/script.py.mako' },
   { to: 'tests/__init__.py' },
   { to: 'tests/conftest.py' },
+  { to: 'tests/test_config.py' },
   { to: 'tests/test_database.py' },
   { to: 'tests/test_user_crud.py' },
   { to: 'tests/api/__init__.py' },
   { to: 'tests/api/test_users.py' },
+  { to: 'tests/api/test_auth.py', when: (c) => c.auth },
+  { to: 'tests/api/test_account.py', when: (c) => c.auth },
+  { to: 'tests/test_cli.py', when: (c) => c.auth },
 ];

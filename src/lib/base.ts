@@ -47,6 +47,8 @@ export class ForgeGenerator extends Generator {
       database: parseChoice('database', stored.database, DATABASES),
       orm: parseChoice('orm', stored.orm, ORMS),
       docker: stored.docker === true,
+      // Projects made before --auth existed have no auth files: absent means off.
+      auth: stored.auth === true,
     };
     return this.forge;
   }

@@ -21,6 +21,8 @@ export interface ForgeConfig {
   database: Database;
   orm: Orm;
   docker: boolean;
+  /** JWT authentication: register, login, refresh, logout, /users/me; admin endpoints for superusers. */
+  auth: boolean;
 }
 
 /** Human labels for prompts and help, with the production recommendation spelled out. */

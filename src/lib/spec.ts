@@ -24,8 +24,10 @@ export interface ModelSpec {
   timestamps: boolean;
   fields: FieldSpec[];
   backrefs: BackRef[];
-  /** The authentication model written by forge:database: forge:model may not change it. */
+  /** An authentication model written by forge:database (users, refresh tokens): forge:model may not change it. */
   builtin?: boolean;
+  /** What a row is, for the model's docstring (e.g. "accounts that can authenticate"). */
+  doc?: string;
 }
 
 export const specPath = (name: string): string => `${SPEC_DIR}/${name}.json`;

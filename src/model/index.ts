@@ -229,7 +229,7 @@ export default class ModelGenerator extends ForgeGenerator {
     }
     if (spec.builtin && this.added.length > 0) {
       throw new Error(
-        `${spec.name} is the authentication model written by forge:database; it cannot be changed with forge:model.`,
+        `${spec.name} is an authentication model written by forge:database; it cannot be changed with forge:model.`,
       );
     }
   }

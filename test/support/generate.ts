@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type Generator from 'yeoman-generator';
 import type { BaseOptions } from 'yeoman-generator';
 import helpers from 'yeoman-test';
+import type { Database, Orm } from '../../src/lib/config.js';
 import { FORGE_GENERATORS, generatorPath } from './paths.js';
 
 /** Generators as the tests drive them: any option may be passed, as on the command line. */
@@ -15,6 +16,18 @@ export const runGenerator = (path: string) => helpers.run<AnyGenerator>(path);
 /** A yeoman-test run of `yo forge` with the real sub-generators registered, in a fresh folder. */
 export function runApp(dir = mkdtempSync(join(tmpdir(), 'forge-unit-'))) {
   return runGenerator(generatorPath('app')).withGenerators(FORGE_GENERATORS).cd(dir);
+}
+
+/** A fresh `yo forge api --defaults` project (auth on unless `auth: false`); its root. */
+export async function newProject(
+  database: Database = 'sqlite',
+  orm: Orm = 'sqlmodel',
+  options: { auth?: boolean } = {},
+): Promise<string> {
+  const result = await runApp()
+    .withArguments(['api'])
+    .withOptions({ database, orm, ...options, defaults: true, skipInstall: true });
+  return join(result.cwd, 'api');
 }
 
 /** Every file below `root`, relative and sorted (dotfiles included). */

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import yeomanAssert from 'yeoman-assert';
 import { generatorPath } from '../support/paths.js';
+import { AUTH_FILES } from '../support/expected.js';
 import { listFiles, runApp, runGenerator } from '../support/generate.js';
 
 const readJson = (path: string) => JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
@@ -28,6 +29,7 @@ describe('forge (app)', () => {
         database: 'sqlite',
         orm: 'sqlmodel',
         docker: false,
+        auth: true,
       });
     });
 
@@ -46,11 +48,12 @@ describe('forge (app)', () => {
           database: 'postgresql',
           orm: 'sqlalchemy',
           docker: false,
+          auth: false,
         })
         .withOptions({ skipInstall: true });
       assert.deepEqual(
         result.askedQuestions.map((q) => q.name),
-        ['projectName', 'description', 'database', 'orm', 'docker'],
+        ['projectName', 'description', 'database', 'orm', 'docker', 'auth'],
       );
       const config = readJson(join(result.cwd, 'shop-api', '.yo-rc.json'))['generator-forge'] as Record<
         string,
@@ -58,13 +61,14 @@ describe('forge (app)', () => {
       >;
       assert.equal(config['database'], 'postgresql');
       assert.equal(config['orm'], 'sqlalchemy');
+      assert.equal(config['auth'], false);
       yeomanAssert.file(join(result.cwd, 'shop-api', 'app', 'core', 'database', 'postgresql.py'));
     });
 
     it('asks only what the options leave open', async () => {
       const result = await runApp()
         .withArguments(['api'])
-        .withOptions({ database: 'mysql', orm: 'sqlmodel', description: 'x', skipInstall: true })
+        .withOptions({ database: 'mysql', orm: 'sqlmodel', description: 'x', auth: true, skipInstall: true })
         .withAnswers({ docker: false });
       assert.deepEqual(
         result.askedQuestions.map((q) => q.name),
@@ -120,6 +124,64 @@ describe('forge (app)', () => {
         runApp(first.cwd).withArguments(['api']).withOptions({ database: 'mysql', skipInstall: true }),
         /is a postgresql project; changing --database to mysql is not supported/,
       );
+    });
+  });
+
+  describe('--auth / --no-auth', () => {
+    it('is on by default: the auth files, the refresh-token table and its migration', async () => {
+      const result = await runApp().withArguments(['api']).withOptions({ defaults: true, skipInstall: true });
+      const project = join(result.cwd, 'api');
+      yeomanAssert.file(AUTH_FILES.map((file) => join(project, file)));
+      yeomanAssert.fileContent(
+        join(project, 'app/models/__init__.py'),
+        /^from app\.models\.refresh_token import RefreshToken$/m,
+      );
+      yeomanAssert.fileContent(join(project, 'pyproject.toml'), /"pyjwt>=/);
+      yeomanAssert.fileContent(join(project, '.env'), /^ACCESS_TOKEN_EXPIRE_MINUTES=15$/m);
+      const migrations = readdirSync(join(project, 'alembic', 'versions'));
+      assert.equal(migrations.length, 2);
+      assert.ok(migrations.some((file) => file.endsWith('_create_refresh_tokens_table.py')));
+    });
+
+    it('--no-auth writes none of them and keeps the users router open', async () => {
+      const result = await runApp()
+        .withArguments(['api'])
+        .withOptions({ auth: false, defaults: true, skipInstall: true });
+      const project = join(result.cwd, 'api');
+      yeomanAssert.noFile(AUTH_FILES.map((file) => join(project, file)));
+      yeomanAssert.noFileContent(join(project, 'app/routers/v1/users.py'), /superuser/);
+      yeomanAssert.noFileContent(join(project, 'pyproject.toml'), /pyjwt/);
+      yeomanAssert.noFileContent(join(project, 'app/models/__init__.py'), /RefreshToken/);
+      assert.equal(
+        (readJson(join(project, '.yo-rc.json'))['generator-forge'] as { auth: boolean }).auth,
+        false,
+      );
+      assert.equal(readdirSync(join(project, 'alembic', 'versions')).length, 1);
+    });
+
+    it('cannot be switched on or off in an existing project', async () => {
+      const first = await runApp()
+        .withArguments(['api'])
+        .withOptions({ auth: false, defaults: true, skipInstall: true });
+      await assert.rejects(
+        runApp(first.cwd).withArguments(['api']).withOptions({ auth: true, skipInstall: true }),
+        /was made with --no-auth; switching to --auth is not supported/,
+      );
+    });
+
+    it('counts as off in a project made before the option existed', async () => {
+      const first = await runApp()
+        .withArguments(['api'])
+        .withOptions({ auth: false, defaults: true, skipInstall: true });
+      const rc = join(first.cwd, 'api', '.yo-rc.json');
+      const stored = readJson(rc) as { 'generator-forge': Record<string, unknown> };
+      delete stored['generator-forge']['auth'];
+      writeFileSync(rc, JSON.stringify(stored));
+      const again = await runApp(first.cwd)
+        .withArguments(['api'])
+        .withOptions({ skipInstall: true, force: true });
+      assert.deepEqual(again.askedQuestions, []);
+      yeomanAssert.noFile(join(first.cwd, 'api', 'app', 'core', 'tokens.py'));
     });
   });
 

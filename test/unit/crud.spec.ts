@@ -1,17 +1,10 @@
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DATABASES, ORMS, type Database, type Orm } from '../../src/lib/config.js';
-import { listFiles, runApp, runGenerator } from '../support/generate.js';
+import { DATABASES, ORMS } from '../../src/lib/config.js';
+import { listFiles, newProject, runGenerator } from '../support/generate.js';
 import { FORGE_GENERATORS, generatorPath } from '../support/paths.js';
 import helpers from 'yeoman-test';
-
-async function newProject(database: Database = 'sqlite', orm: Orm = 'sqlmodel'): Promise<string> {
-  const result = await runApp()
-    .withArguments(['api'])
-    .withOptions({ database, orm, defaults: true, skipInstall: true });
-  return join(result.cwd, 'api');
-}
 
 const runCrud = (project: string, args: string[], options: Record<string, unknown> = {}) =>
   runGenerator(generatorPath('crud'))
@@ -72,7 +65,7 @@ describe('forge:crud', () => {
         const aggregator = read(project, AGGREGATOR);
         assert.match(
           aggregator,
-          /from app\.routers\.v1 import users\nfrom app\.routers\.v1\.posts import router as posts_router\n\n# forge-needle-router-imports/,
+          /from app\.routers\.v1 import account, auth, users\nfrom app\.routers\.v1\.posts import router as posts_router\n\n# forge-needle-router-imports/,
         );
         assert.match(
           aggregator,
@@ -197,7 +190,12 @@ describe('forge:crud', () => {
   describe('bad input: a clear error, nothing written', () => {
     const cases: [string, string[], Record<string, unknown>, RegExp][] = [
       ['no model name', [], {}, /Model name is missing: yo forge:crud/],
-      ['the users resource', ['User'], {}, /authentication model: its resource .* already exists/],
+      [
+        'the users resource',
+        ['User'],
+        {},
+        /authentication model written by forge:database: its CRUD class \(app\/crud\/user\.py\) already exists/,
+      ],
       ['User with fields', ['User', 'nickname:str'], {}, /authentication model/],
       [
         'a new model without fields when it cannot ask',

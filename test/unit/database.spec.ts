@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import yeomanAssert from 'yeoman-assert';
 import { DATABASES, ORMS } from '../../src/lib/config.js';
 import { generatorPath } from '../support/paths.js';
+import { AUTH_FILES } from '../support/expected.js';
 import { listFiles, runApp, runGenerator } from '../support/generate.js';
 
 const COMMON_FILES = [
@@ -42,6 +43,7 @@ const COMMON_FILES = [
   'tests/api/__init__.py',
   'tests/api/test_users.py',
   'tests/conftest.py',
+  'tests/test_config.py',
   'tests/test_database.py',
   'tests/test_health.py',
   'tests/test_user_crud.py',
@@ -65,10 +67,19 @@ describe('forge:database', () => {
 
         it('writes exactly the expected files', () => {
           const files = listFiles(project);
-          const migration = files.filter((file) => file.startsWith('alembic/versions/'));
-          assert.equal(migration.length, 1);
-          assert.match(migration[0]!, /^alembic\/versions\/\d{8}_\d{4}_[0-9a-f]{12}_create_users_table\.py$/);
-          const expected = [...COMMON_FILES, `app/core/database/${database}.py`, migration[0]!].sort();
+          const migrations = files.filter((file) => file.startsWith('alembic/versions/'));
+          assert.deepEqual(
+            migrations
+              .map((file) => /^alembic\/versions\/\d{8}_\d{4}_[0-9a-f]{12}_(\w+)\.py$/.exec(file)?.[1])
+              .sort(),
+            ['create_refresh_tokens_table', 'create_users_table'],
+          );
+          const expected = [
+            ...COMMON_FILES,
+            ...AUTH_FILES,
+            `app/core/database/${database}.py`,
+            ...migrations,
+          ].sort();
           assert.deepEqual(files, expected);
         });
 
@@ -127,10 +138,21 @@ describe('forge:database', () => {
         });
 
         it('writes an initial migration whose timestamp type fits the database', () => {
-          const migration = listFiles(project).find((file) => file.startsWith('alembic/versions/'))!;
+          const migration = listFiles(project).find((file) => file.endsWith('_create_users_table.py'))!;
           const text = read(migration);
           assert.match(text, /down_revision: str \| None = None/);
           assert.match(text, /op\.create_table\(\s*"users"/);
+          const tokens = read(listFiles(project).find((file) => file.endsWith('_refresh_tokens_table.py'))!);
+          const users = /^revision: str = "([0-9a-f]+)"/m.exec(text)![1]!;
+          assert.match(tokens, new RegExp(`down_revision: str \\| None = "${users}"`));
+          assert.match(
+            tokens,
+            /\["user_id"\],\s*\["users\.id"\],\s*name=op\.f\("fk_refresh_tokens_user_id_users"\),\s*ondelete="CASCADE"/,
+          );
+          assert.match(
+            tokens,
+            /op\.f\("ix_refresh_tokens_token_hash"\), "refresh_tokens", \["token_hash"\], unique=True/,
+          );
           if (database === 'mysql') assert.match(text, /mysql\.DATETIME\(fsp=6\)/);
           else assert.match(text, /sa\.DateTime\(timezone=True\)/);
           assert.equal(/import sqlmodel/.test(read('alembic/script.py.mako')), orm === 'sqlmodel');
@@ -147,7 +169,7 @@ describe('forge:database', () => {
     const project = join(first.cwd, 'api');
     await runGenerator(generatorPath('database')).cd(join(project, 'app')).withOptions({ force: true });
     yeomanAssert.file(join(project, 'app', 'core', 'database', 'postgresql.py'));
-    assert.equal(listFiles(join(project, 'alembic', 'versions')).length, 1, 'no second initial migration');
+    assert.equal(listFiles(join(project, 'alembic', 'versions')).length, 2, 'no second initial migration');
   });
 
   it('refuses to run outside a forge project, writing nothing', async () => {

@@ -2,16 +2,9 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DATABASES, ORMS, type Database, type Orm } from '../../src/lib/config.js';
-import { listFiles, runApp, runGenerator } from '../support/generate.js';
+import { DATABASES, ORMS } from '../../src/lib/config.js';
+import { listFiles, newProject, runGenerator } from '../support/generate.js';
 import { generatorPath } from '../support/paths.js';
-
-async function newProject(database: Database = 'sqlite', orm: Orm = 'sqlmodel'): Promise<string> {
-  const result = await runApp()
-    .withArguments(['api'])
-    .withOptions({ database, orm, defaults: true, skipInstall: true });
-  return join(result.cwd, 'api');
-}
 
 const runModel = (project: string, args: string[], options: Record<string, unknown> = {}) =>
   runGenerator(generatorPath('model'))
@@ -22,12 +15,21 @@ const runModel = (project: string, args: string[], options: Record<string, unkno
 const migrations = (project: string) => readdirSync(join(project, 'alembic', 'versions')).sort();
 const read = (project: string, file: string) => readFileSync(join(project, file), 'utf8');
 
+/** The revision that no other migration revises. */
+function headRevision(project: string): string {
+  const texts = migrations(project).map((file) => read(project, `alembic/versions/${file}`));
+  const revised = new Set(texts.map((text) => /^down_revision[^=]*= "([0-9a-f]+)"/m.exec(text)?.[1]));
+  const revisions = texts.map((text) => /^revision: str = "([0-9a-f]+)"/m.exec(text)![1]!);
+  return revisions.find((revision) => !revised.has(revision))!;
+}
+
 describe('forge:model', () => {
   for (const database of DATABASES) {
     for (const orm of ORMS) {
       it(`${database} + ${orm}: writes the model, its spec, its registry lines and a chained migration`, async () => {
         const project = await newProject(database, orm);
-        const [initial] = migrations(project);
+        const before = migrations(project);
+        const head = headRevision(project);
         await runModel(project, [
           'BlogPost',
           'title:str:max=200:index',
@@ -66,16 +68,19 @@ describe('forge:model', () => {
         assert.match(model, /if TYPE_CHECKING:\n {4}from app\.models\.user import User/);
         assert.match(
           read(project, 'app/models/__init__.py'),
-          /from app\.models\.blog_post import BlogPost\nfrom app\.models\.user import User/,
+          /from app\.models\.blog_post import BlogPost\nfrom app\.models\.refresh_token import RefreshToken\nfrom app\.models\.user import User/,
         );
-        assert.match(read(project, 'app/models/__init__.py'), /"BlogPost",\n {4}"User",/);
+        assert.match(
+          read(project, 'app/models/__init__.py'),
+          /"BlogPost",\n {4}"RefreshToken",\n {4}"User",/,
+        );
         const spec = JSON.parse(read(project, '.forge/models/BlogPost.json')) as Record<string, unknown>;
         assert.equal(spec['table'], 'blog_posts');
         assert.equal((spec['fields'] as unknown[]).length, 3);
         const files = migrations(project);
-        assert.equal(files.length, 2);
-        const migration = read(project, `alembic/versions/${files.find((f) => f !== initial)!}`);
-        assert.match(migration, new RegExp(`down_revision: str \\| None = "${initial!.split('_')[2]}"`));
+        assert.equal(files.length, before.length + 1);
+        const migration = read(project, `alembic/versions/${files.find((f) => !before.includes(f))!}`);
+        assert.match(migration, new RegExp(`down_revision: str \\| None = "${head}"`));
         assert.match(migration, /op\.create_table\(\s*"blog_posts"/);
         assert.match(
           migration,
@@ -92,7 +97,7 @@ describe('forge:model', () => {
   }
 
   it('adds fields on a re-run with a migration that adds the columns; the same fields again change nothing', async () => {
-    const project = await newProject();
+    const project = await newProject('sqlite', 'sqlmodel', { auth: false });
     await runModel(project, ['Post', 'title:str']);
     await runModel(project, ['Post', 'title:str', 'views:int:default=0', 'note:text:optional']);
     const files = migrations(project);
@@ -114,7 +119,7 @@ describe('forge:model', () => {
   });
 
   it('honours --table, --no-timestamps and --skip-migration', async () => {
-    const project = await newProject('postgresql', 'sqlalchemy');
+    const project = await newProject('postgresql', 'sqlalchemy', { auth: false });
     await runModel(project, ['Person', 'full_name:str'], {
       table: 'people',
       timestamps: false,
@@ -236,8 +241,7 @@ describe('forge:model', () => {
 
     it('refuses to chain to several heads', async () => {
       const project = await newProject();
-      const [initial] = migrations(project);
-      const revision = initial!.split('_')[2];
+      const revision = headRevision(project);
       const fork = (id: string) => `revision: str = "${id}"\ndown_revision: str | None = "${revision}"\n`;
       writeFileSync(join(project, 'alembic/versions/a_fork.py'), fork('aaaaaaaaaaaa'));
       writeFileSync(join(project, 'alembic/versions/b_fork.py'), fork('bbbbbbbbbbbb'));

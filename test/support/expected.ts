@@ -1,0 +1,15 @@
+/** Files that only an --auth project has (forge:database writes them, plus the refresh-tokens migration). */
+export const AUTH_FILES = [
+  '.forge/models/RefreshToken.json',
+  'app/cli.py',
+  'app/core/tokens.py',
+  'app/crud/refresh_token.py',
+  'app/models/refresh_token.py',
+  'app/routers/dependencies.py',
+  'app/routers/v1/account.py',
+  'app/routers/v1/auth.py',
+  'app/schemas/auth.py',
+  'tests/api/test_account.py',
+  'tests/api/test_auth.py',
+  'tests/test_cli.py',
+];
