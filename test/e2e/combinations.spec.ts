@@ -1,91 +1,183 @@
 /**
- * The proof: for every database x ORM, generate a project with the generator, install it, migrate it on a real
- * server, check that models and migrations agree, run its own test suite and linters, and serve it.
+ * The proof: for every database x ORM (with authentication, the default), and once without authentication,
+ * generate a project with the generator, install it, migrate it on a real server, check that models and
+ * migrations agree, run its own test suite and linters, and serve it: /health, /docs, and the login flow over
+ * HTTP (register, log in, refresh, /users/me, superuser-only endpoints).
  */
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { DATABASES, ORMS } from '../../src/lib/config.js';
-import { freePort, startProcess, waitForHttp } from '../support/http.js';
-import { prepareProject, type E2EProject } from '../support/project.js';
-import { run } from '../support/python.js';
+import { DATABASES, ORMS, type Database, type Orm } from '../../src/lib/config.js';
+import { call, freePort } from '../support/http.js';
+import { prepareProject, withServer, type E2EProject } from '../support/project.js';
+import { mustRun, run } from '../support/python.js';
 import { serverUrl } from '../support/servers.js';
 
-for (const database of DATABASES) {
-  for (const orm of ORMS) {
-    describe(`e2e: ${database} + ${orm}`, function () {
-      this.timeout(600_000);
-      let project: E2EProject | undefined;
-      const inProject = (command: string, args: string[], timeoutMs?: number) =>
-        project!.run(command, args, timeoutMs);
+const SECRET_KEY_PLACEHOLDER = 'change-me-to-a-random-secret-of-at-least-32-characters';
 
-      before(async function () {
-        project = await prepareProject(this, database, orm, 'e2e');
+const CASES: { database: Database; orm: Orm; auth: boolean }[] = [
+  ...DATABASES.flatMap((database) => ORMS.map((orm) => ({ database, orm, auth: true }))),
+  { database: 'sqlite', orm: 'sqlalchemy', auth: false },
+];
+
+for (const { database, orm, auth } of CASES) {
+  describe(`e2e: ${database} + ${orm}${auth ? '' : ' --no-auth'}`, function () {
+    this.timeout(600_000);
+    let project: E2EProject | undefined;
+    const inProject = (command: string, args: string[], timeoutMs?: number) =>
+      project!.run(command, args, timeoutMs);
+
+    before(async function () {
+      project = await prepareProject(this, database, orm, auth ? 'e2e' : 'noauth', { auth });
+    });
+
+    after(async () => project?.cleanup());
+
+    it('migrates up, matches the models, migrates down and up again', async () => {
+      await inProject('alembic', ['upgrade', 'head']);
+      const check = await inProject('alembic', ['check']);
+      assert.match(check, /No new upgrade operations detected/);
+      await inProject('alembic', ['downgrade', 'base']);
+      await inProject('alembic', ['upgrade', '+1']);
+      const current = /^([0-9a-f]{12})\b/m.exec(await inProject('alembic', ['current']));
+      assert.ok(current, 'alembic current names the revision');
+      await inProject('alembic', ['downgrade', '-1']);
+      await inProject('alembic', ['upgrade', 'head']);
+      await inProject('alembic', ['downgrade', current[1]!]);
+      const history = await inProject('alembic', ['history', '--verbose']);
+      assert.match(history, /create users table/);
+      assert.equal(/create refresh_tokens table/.test(history), auth);
+      await inProject('alembic', ['upgrade', 'head']);
+    });
+
+    it("passes the generated project's own test suite", async () => {
+      const output = await inProject('python', ['-m', 'pytest', '-q', '-p', 'no:cacheprovider']);
+      assert.match(output, /\d+ passed/);
+      assert.doesNotMatch(output, /skipped|failed|error/i);
+    });
+
+    it('is ruff-clean, ruff-format-clean and mypy --strict clean as rendered', async () => {
+      await inProject('ruff', ['check', '--no-cache', '.']);
+      await inProject('ruff', ['format', '--no-cache', '--check', '.']);
+      await inProject('mypy', ['--no-incremental']);
+    });
+
+    it('serves /health and /docs under uvicorn, and shuts down cleanly', async () => {
+      const output = await withServer(project!, async (base) => {
+        const health = await fetch(`${base}/health`);
+        assert.deepEqual(await health.json(), { status: 'ok', database: 'ok' });
+        assert.equal((await fetch(`${base}/docs`)).status, 200);
       });
+      assert.match(output, /Database connection OK/);
+      assert.match(output, /Database connections closed/);
+      assert.match(output, /Application shutdown complete/);
+    });
 
-      after(async () => project?.cleanup());
-
-      it('migrates up, matches the models, migrates down and up again', async () => {
-        await inProject('alembic', ['upgrade', 'head']);
-        const check = await inProject('alembic', ['check']);
-        assert.match(check, /No new upgrade operations detected/);
-        await inProject('alembic', ['downgrade', 'base']);
-        await inProject('alembic', ['upgrade', '+1']);
-        const current = /^([0-9a-f]{12}) \(head\)/m.exec(await inProject('alembic', ['current']));
-        assert.ok(current, 'alembic current names the head revision');
-        await inProject('alembic', ['downgrade', '-1']);
-        await inProject('alembic', ['upgrade', 'head']);
-        await inProject('alembic', ['downgrade', current[1]!]);
-        assert.match(await inProject('alembic', ['history', '--verbose']), /create users table/);
-      });
-
-      it("passes the generated project's own test suite", async () => {
-        const output = await inProject('python', ['-m', 'pytest', '-q', '-p', 'no:cacheprovider']);
-        assert.match(output, /\d+ passed/);
-        assert.doesNotMatch(output, /skipped|failed|error/i);
-      });
-
-      it('is ruff-clean, ruff-format-clean and mypy --strict clean as rendered', async () => {
-        await inProject('ruff', ['check', '--no-cache', '.']);
-        await inProject('ruff', ['format', '--no-cache', '--check', '.']);
-        await inProject('mypy', ['--no-incremental']);
-      });
-
-      it('serves /health and /docs under uvicorn, and shuts down cleanly', async () => {
-        const port = await freePort();
-        const server = startProcess(
-          join(project!.bin, 'uvicorn'),
-          ['app.main:app', '--port', String(port)],
-          project!.root,
-          project!.env,
-        );
-        try {
-          const health = await waitForHttp(`http://127.0.0.1:${port}/health`, server);
-          assert.equal(health.status, 200, health.body);
-          assert.deepEqual(JSON.parse(health.body), { status: 'ok', database: 'ok' });
-          assert.equal((await fetch(`http://127.0.0.1:${port}/docs`)).status, 200);
-        } finally {
-          assert.equal(await server.stop(), 0, server.output());
-        }
-        assert.match(server.output(), /Database connection OK/);
-        assert.match(server.output(), /Database connections closed/);
-        assert.match(server.output(), /Application shutdown complete/);
-      });
-
-      it('refuses to start, saying why, when the database is unreachable', async () => {
-        const unreachable =
-          database === 'sqlite'
-            ? 'sqlite+aiosqlite:////nonexistent-forge-folder/app.db'
-            : serverUrl(database, project!.dbName).replace(/:(5432|3306)\//, ':1/');
-        const port = await freePort();
-        const result = await run(join(project!.bin, 'uvicorn'), ['app.main:app', '--port', String(port)], {
+    if (auth) {
+      it('registers, logs in, refreshes, calls /users/me; the superuser from the CLI may list users', async () => {
+        const cli = [
+          '-m',
+          'app.cli',
+          'create-superuser',
+          '--username',
+          'root',
+          '--email',
+          'root@example.com',
+        ];
+        const created = await mustRun(join(project!.bin, 'python'), cli, {
           cwd: project!.root,
-          env: { ...project!.env, DATABASE_URL: unreachable },
+          env: { ...project!.env, SUPERUSER_PASSWORD: 'root-password' },
+        });
+        assert.match(created, /Created superuser root/);
+        await withServer(project!, async (base) => {
+          const alice = { username: 'alice', email: 'alice@example.com', password: 's3cret-pass' };
+          assert.equal((await call(base, 'POST', '/auth/register', { json: alice })).status, 201);
+          const login = await call(base, 'POST', '/auth/login', {
+            form: { username: 'alice', password: alice.password },
+          });
+          assert.equal(login.status, 200, JSON.stringify(login.json));
+          assert.equal(login.json['token_type'], 'bearer');
+          const wrong = await call(base, 'POST', '/auth/login', {
+            form: { username: 'alice', password: 'nope' },
+          });
+          const unknown = await call(base, 'POST', '/auth/login', {
+            form: { username: 'bob', password: 'nope' },
+          });
+          assert.deepEqual([wrong.status, unknown.status], [401, 401]);
+          assert.deepEqual(wrong.json, unknown.json);
+
+          const refreshed = await call(base, 'POST', '/auth/refresh', {
+            json: { refresh_token: login.json['refresh_token'] },
+          });
+          assert.equal(refreshed.status, 200, JSON.stringify(refreshed.json));
+          const token = refreshed.json['access_token'] as string;
+          const me = await call(base, 'GET', '/users/me', { token });
+          assert.deepEqual([me.status, me.json['username']], [200, 'alice']);
+          const reused = await call(base, 'POST', '/auth/refresh', {
+            json: { refresh_token: login.json['refresh_token'] },
+          });
+          assert.equal(reused.status, 401);
+          assert.equal(
+            (await call(base, 'GET', '/users/me', { token: login.json['refresh_token'] as string })).status,
+            401,
+          );
+          assert.equal((await call(base, 'GET', '/users/me', { token: 'not.a.token' })).status, 401);
+          assert.equal((await call(base, 'GET', '/users', { token })).status, 403);
+
+          const root = await call(base, 'POST', '/auth/login', {
+            form: { username: 'root', password: 'root-password' },
+          });
+          assert.equal(root.status, 200, JSON.stringify(root.json));
+          const users = await call(base, 'GET', '/users', { token: root.json['access_token'] as string });
+          assert.deepEqual([users.status, users.json['total']], [200, 2]);
+          const logout = await call(base, 'POST', '/auth/logout', {
+            json: { refresh_token: root.json['refresh_token'] },
+          });
+          assert.equal(logout.status, 204);
+        });
+      });
+
+      it('refuses to start in production with the placeholder SECRET_KEY', async () => {
+        const env = { ...project!.env, ENVIRONMENT: 'production', SECRET_KEY: SECRET_KEY_PLACEHOLDER };
+        const result = await run(join(project!.bin, 'python'), ['-c', 'import app.main'], {
+          cwd: project!.root,
+          env,
           timeoutMs: 60_000,
         });
         assert.notEqual(result.status, 0);
-        assert.match(result.output, /Cannot reach the database at/);
-        assert.match(result.output, /Application startup failed/);
+        assert.match(result.output, /SECRET_KEY is the placeholder from \.env\.example/);
       });
+    } else {
+      it('keeps the users endpoints open and has no auth endpoints', async () => {
+        await withServer(project!, async (base) => {
+          const alice = { username: 'alice', email: 'alice@example.com', password: 's3cret-pass' };
+          assert.equal((await call(base, 'POST', '/users', { json: alice })).status, 201);
+          assert.equal((await call(base, 'GET', '/users')).json['total'], 1);
+          assert.equal(
+            (
+              await call(base, 'POST', '/auth/login', {
+                form: { username: 'alice', password: alice.password },
+              })
+            ).status,
+            404,
+          );
+        });
+      });
+    }
+
+    it('refuses to start, saying why, when the database is unreachable', async () => {
+      const unreachable =
+        database === 'sqlite'
+          ? 'sqlite+aiosqlite:////nonexistent-forge-folder/app.db'
+          : serverUrl(database, project!.dbName).replace(/:(5432|3306)\//, ':1/');
+      const port = await freePort();
+      const result = await run(join(project!.bin, 'uvicorn'), ['app.main:app', '--port', String(port)], {
+        cwd: project!.root,
+        env: { ...project!.env, DATABASE_URL: unreachable },
+        timeoutMs: 60_000,
+      });
+      assert.notEqual(result.status, 0);
+      assert.match(result.output, /Cannot reach the database at/);
+      assert.match(result.output, /Application startup failed/);
     });
-  }
+  });
 }

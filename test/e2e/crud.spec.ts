@@ -5,26 +5,18 @@
  * 422 (bad input, pagination bounds).
  */
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { DATABASES, ORMS } from '../../src/lib/config.js';
 import { runGenerator } from '../support/generate.js';
-import { freePort, startProcess, waitForHttp } from '../support/http.js';
+import { call as callApi } from '../support/http.js';
 import { FORGE_GENERATORS, generatorPath } from '../support/paths.js';
-import { prepareProject, type E2EProject } from '../support/project.js';
+import { prepareProject, withServer, type E2EProject } from '../support/project.js';
 
 const POST = ['Post', 'title:str:max=200:unique', 'content:text', 'author_id:int:fk=users.id'];
 const COMMENT = ['Comment', 'body:text', 'post:ref=Post'];
 
-/** An HTTP call on the running app: the status and the parsed body (undefined when empty). */
-async function call(base: string, method: string, path: string, body?: unknown) {
-  const response = await fetch(`${base}/api/v1${path}`, {
-    method,
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await response.text();
-  return { status: response.status, json: (text ? JSON.parse(text) : undefined) as Record<string, unknown> };
-}
+/** A JSON call on the running app under /api/v1. */
+const call = (base: string, method: string, path: string, json?: unknown) =>
+  callApi(base, method, path, { json });
 
 for (const database of DATABASES) {
   for (const orm of ORMS) {
@@ -62,17 +54,8 @@ for (const database of DATABASES) {
       });
 
       it('answers every endpoint over HTTP under uvicorn', async () => {
-        const port = await freePort();
-        const server = startProcess(
-          join(project!.bin, 'uvicorn'),
-          ['app.main:app', '--port', String(port)],
-          project!.root,
-          project!.env,
-        );
-        const base = `http://127.0.0.1:${port}`;
-        try {
-          assert.equal((await waitForHttp(`${base}/health`, server)).status, 200);
-          const user = await call(base, 'POST', '/users', {
+        await withServer(project!, async (base) => {
+          const user = await call(base, 'POST', '/auth/register', {
             username: 'alice',
             email: 'alice@example.com',
             password: 's3cret-pass',
@@ -117,9 +100,7 @@ for (const database of DATABASES) {
           assert.equal((await call(base, 'DELETE', `/posts/${id}`)).status, 204);
           assert.equal((await call(base, 'GET', `/posts/${id}`)).status, 404);
           assert.equal((await call(base, 'DELETE', `/posts/${id}`)).status, 404);
-        } finally {
-          assert.equal(await server.stop(), 0, server.output());
-        }
+        });
       });
     });
   }

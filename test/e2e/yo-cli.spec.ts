@@ -46,6 +46,7 @@ describe('e2e: the yo CLI', function () {
       '--database',
       '--orm',
       '--docker',
+      '--auth',
       '--description',
       '--defaults',
       '--skip-install',

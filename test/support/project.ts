@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Database, Orm } from '../../src/lib/config.js';
 import { runApp } from './generate.js';
+import { freePort, startProcess, waitForHttp } from './http.js';
 import { mustRun, projectRequirements, venvFor } from './python.js';
 import { createDatabase, dropDatabase, isPortOpen, SERVER_PORTS, serverUrl } from './servers.js';
 
@@ -24,12 +25,20 @@ export interface E2EProject {
   cleanup: () => Promise<void>;
 }
 
+/** Options of `yo forge` beyond the database and ORM, e.g. `{ auth: false }`. */
+export type AppOptions = Record<string, unknown>;
+
 /** Generate a project into a fresh temporary folder and return its root. */
-export async function generateProject(database: Database, orm: Orm, name = 'demo'): Promise<string> {
+export async function generateProject(
+  database: Database,
+  orm: Orm,
+  options: AppOptions = {},
+  name = 'demo',
+): Promise<string> {
   const parent = mkdtempSync(join(tmpdir(), `forge-e2e-${database}-${orm}-`));
   await runApp(parent)
     .withArguments([name])
-    .withOptions({ database, orm, defaults: true, skipInstall: true });
+    .withOptions({ database, orm, ...options, defaults: true, skipInstall: true });
   return join(parent, name);
 }
 
@@ -42,6 +51,7 @@ export async function prepareProject(
   database: Database,
   orm: Orm,
   label: string,
+  options: AppOptions = {},
 ): Promise<E2EProject> {
   const port = SERVER_PORTS[database];
   if (port !== undefined && !(await isPortOpen(port))) {
@@ -50,7 +60,7 @@ export async function prepareProject(
     console.log(`      skipped: ${message}`);
     context.skip();
   }
-  const root = await generateProject(database, orm);
+  const root = await generateProject(database, orm, options);
   const bin = join(await venvFor(projectRequirements(join(root, 'pyproject.toml'))), 'bin');
   const env: NodeJS.ProcessEnv = { ...process.env, PATH: `${bin}:${process.env['PATH']}` };
   delete env['DATABASE_URL'];
@@ -72,4 +82,31 @@ export async function prepareProject(
       rmSync(join(root, '..'), { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Run `body` against the project under uvicorn on a free port, once /health answers 200; then stop the
+ * server, which must exit cleanly. Returns the server's output.
+ */
+export async function withServer(
+  project: E2EProject,
+  body: (base: string) => Promise<void>,
+  env: NodeJS.ProcessEnv = project.env,
+): Promise<string> {
+  const port = await freePort();
+  const uvicorn = join(project.bin, 'uvicorn');
+  const server = startProcess(uvicorn, ['app.main:app', '--port', String(port)], project.root, env);
+  const base = `http://127.0.0.1:${port}`;
+  let failure: unknown;
+  try {
+    const health = await waitForHttp(`${base}/health`, server);
+    if (health.status !== 200) throw new Error(`/health answered ${health.status}: ${health.body}`);
+    await body(base);
+  } catch (error) {
+    failure = error;
+  }
+  const code = await server.stop();
+  if (failure !== undefined) throw failure;
+  if (code !== 0) throw new Error(`uvicorn exited with ${code}:\n${server.output()}`);
+  return server.output();
 }
