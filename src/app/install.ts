@@ -71,11 +71,12 @@ export function nextSteps(config: ForgeConfig, projectDir: string, cwd: string, 
       `  mysql -h 127.0.0.1 -u root -e 'CREATE DATABASE ${config.packageName} CHARACTER SET utf8mb4'    # once; see .env`,
     );
   }
-  lines.push(
-    '  alembic upgrade head',
-    '  pytest',
-    '  uvicorn app.main:app --reload    # then open http://127.0.0.1:8000/docs',
-    '',
-  );
+  lines.push('  alembic upgrade head');
+  if (config.auth) {
+    lines.push(
+      '  python -m app.cli create-superuser --username admin --email admin@example.com    # asks a password',
+    );
+  }
+  lines.push('  pytest', '  uvicorn app.main:app --reload    # then open http://127.0.0.1:8000/docs', '');
   return lines.join('\n');
 }

@@ -40,6 +40,8 @@ export interface ResourceOptions {
   /** Router prefix, e.g. `/posts`. */
   prefix: string;
   skipTests: boolean;
+  /** Every endpoint needs a signed-in user (projects with --auth, unless forge:crud --public). */
+  signedIn: boolean;
 }
 
 export function resourceContext(
@@ -48,7 +50,7 @@ export function resourceContext(
   config: ForgeConfig,
   options: ResourceOptions,
 ) {
-  const tests = testPlan(spec, specs, config.orm);
+  const tests = testPlan(spec, specs, config.orm, options.signedIn);
   const routerImports = new Imports()
     .add('typing', 'Annotated')
     .add('fastapi', 'APIRouter', 'HTTPException', 'Query', 'status')
@@ -58,12 +60,21 @@ export function resourceContext(
     .add(`app.crud.${spec.module}`, `${spec.module}_crud`)
     .add(`app.models.${spec.module}`, spec.name)
     .add(`app.schemas.${spec.module}`, ...['Create', 'Page', 'Read', 'Update'].map((s) => spec.name + s));
+  if (options.signedIn) {
+    routerImports.add('fastapi', 'Depends').add('app.routers.dependencies', 'get_current_user');
+  }
   const exactTypes = new Set(['str', 'text', 'int', 'bigint', 'bool', 'json']);
   return {
     ...templateContext(config),
     spec,
     prefix: options.prefix,
     skipTests: options.skipTests,
+    signedIn: options.signedIn,
+    routerArgs: [
+      `prefix="${options.prefix}"`,
+      `tags=["${spec.table}"]`,
+      ...(options.signedIn ? ['dependencies=[Depends(get_current_user)]'] : []),
+    ],
     /** Prefix of `<module>_id`, `<module>_in`, `<module>_crud` and the handler names. */
     variable: spec.module,
     /** The variable holding one row. */

@@ -13,6 +13,7 @@ type CrudOptions = ModelOptions & {
   skipTests?: boolean;
   'skip-tests'?: boolean;
   prefix?: string;
+  public?: boolean;
   defaults?: boolean;
 };
 
@@ -20,6 +21,8 @@ type CrudOptions = ModelOptions & {
 interface ResourceRecord {
   prefix: string;
   skipTests: boolean;
+  /** --public: no sign-in required, in a project with --auth. */
+  public?: boolean;
   files: Record<string, string>;
 }
 
@@ -64,6 +67,11 @@ export default class CrudGenerator extends ForgeGenerator {
     this.option('prefix', {
       type: String,
       description: 'Router prefix under /api/v1 (default: /<table name>)',
+    });
+    this.option('public', {
+      type: Boolean,
+      description:
+        'With --auth projects: the endpoints need no signed-in user (default: they need one; remembered)',
     });
     this.option('skip-tests', {
       type: Boolean,
@@ -139,6 +147,7 @@ export default class CrudGenerator extends ForgeGenerator {
     const context = resourceContext(spec, specs, this.forge, {
       prefix: this._prefix(spec),
       skipTests: this._skipTests(),
+      signedIn: this.forge.auth && !this._public(),
     });
     renderFiles(this, RESOURCE_FILES, context);
     const files: Record<string, string> = {};
@@ -148,7 +157,12 @@ export default class CrudGenerator extends ForgeGenerator {
       // Files as forge wrote them are updated without a question; new and edited ones go through Yeoman.
       if (existsSync(full) && !this.edited.has(path)) writeWithoutPrompt(this, full);
     }
-    const record: ResourceRecord = { prefix: context.prefix, skipTests: context.skipTests, files };
+    const record: ResourceRecord = {
+      prefix: context.prefix,
+      skipTests: context.skipTests,
+      public: this._public(),
+      files,
+    };
     const recordPath = this.destinationPath(`.forge/resources/${spec.name}.json`);
     const recorded = existsSync(recordPath);
     this.fs.writeJSON(recordPath, record, undefined, 2);
@@ -211,6 +225,11 @@ export default class CrudGenerator extends ForgeGenerator {
 
   _skipTests(): boolean {
     return this.options.skipTests === true || this.options['skip-tests'] === true;
+  }
+
+  /** --public / --no-public, else the last run's choice; off by default. */
+  _public(): boolean {
+    return this.options.public ?? this.record?.public ?? false;
   }
 
   /** --prefix (else the last run's), checked; default /<table>. */

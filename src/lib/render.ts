@@ -30,9 +30,16 @@ export function pyCall(indent: string, prefix: string, args: string[], suffix = 
   return `${indent}${prefix}(\n${args.map((arg) => `${indent}    ${arg},`).join('\n')}\n${indent})${suffix}`;
 }
 
-/** Collects `from module import name` pairs and prints them as ruff's isort would. */
+/** Collects `import module` and `from module import name` lines and prints them as ruff's isort would. */
 export class Imports {
   #modules = new Map<string, Set<string>>();
+  #plain = new Set<string>();
+
+  /** `import module`. */
+  module(module: string): this {
+    this.#plain.add(module);
+    return this;
+  }
 
   add(module: string, ...names: string[]): this {
     const set = this.#modules.get(module) ?? new Set<string>();
@@ -46,6 +53,8 @@ export class Imports {
     const section = (module: string) =>
       module.startsWith('app.') || module === 'app' ? 2 : STDLIB.has(module.split('.')[0]!) ? 0 : 1;
     const lines: string[][] = [[], [], []];
+    // Within a section, isort puts `import x` lines before `from x import y` lines.
+    for (const module of [...this.#plain].sort()) lines[section(module)]!.push(`import ${module}`);
     for (const module of [...this.#modules.keys()].sort()) {
       const names = [...this.#modules.get(module)!].sort(compareImportNames);
       const line = `from ${module} import ${names.join(', ')}`;

@@ -245,8 +245,15 @@ export interface TestPlan {
 }
 
 /** The values and helpers of tests/api/test_<table>.py. */
-export function testPlan(spec: ModelSpec, specs: ReadonlyMap<string, ModelSpec>, orm: Orm): TestPlan {
+export function testPlan(
+  spec: ModelSpec,
+  specs: ReadonlyMap<string, ModelSpec>,
+  orm: Orm,
+  signedIn = false,
+): TestPlan {
   const imports = new Imports().add('typing', 'Any').add('httpx', 'AsyncClient');
+  // The module overrides the client fixture with one that carries a user's token.
+  if (signedIn) imports.module('pytest');
   const helpers = new Map<string, DependencyHelper>();
   let idOf = false;
   const valueOf = (field: FieldSpec, visiting: Set<string>): { value: string; usesN: boolean } => {

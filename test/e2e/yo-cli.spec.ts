@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { freePort, startProcess, waitForHttp } from '../support/http.js';
+import { call } from '../support/http.js';
+import { withServer } from '../support/project.js';
 import { REPO_ROOT } from '../support/paths.js';
 import { mustRun, run, uvPath } from '../support/python.js';
 
@@ -78,25 +79,16 @@ describe('e2e: the yo CLI', function () {
     });
     assert.match(tests, /\d+ passed/);
 
-    const port = await freePort();
-    const server = startProcess(
-      join(bin, 'uvicorn'),
-      ['app.main:app', '--port', String(port)],
-      project,
-      projectEnv,
-    );
-    try {
-      const health = await waitForHttp(`http://127.0.0.1:${port}/health`, server);
-      assert.equal(health.status, 200, health.body);
-      assert.equal((await fetch(`http://127.0.0.1:${port}/docs`)).status, 200);
-      const created = await fetch(`http://127.0.0.1:${port}/api/v1/users`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ username: 'ada', email: 'ada@example.com', password: 'analytical' }),
+    await withServer({ root: project, bin, env: projectEnv }, async (base) => {
+      assert.equal((await fetch(`${base}/docs`)).status, 200);
+      const ada = { username: 'ada', email: 'ada@example.com', password: 'analytical' };
+      assert.equal((await call(base, 'POST', '/auth/register', { json: ada })).status, 201);
+      const login = await call(base, 'POST', '/auth/login', {
+        form: { username: 'ada', password: ada.password },
       });
-      assert.equal(created.status, 201, await created.text());
-    } finally {
-      assert.equal(await server.stop(), 0, server.output());
-    }
+      assert.equal(login.status, 200, JSON.stringify(login.json));
+      const me = await call(base, 'GET', '/users/me', { token: login.json['access_token'] as string });
+      assert.equal(me.json['username'], 'ada');
+    });
   });
 });

@@ -89,7 +89,7 @@ export async function prepareProject(
  * server, which must exit cleanly. Returns the server's output.
  */
 export async function withServer(
-  project: E2EProject,
+  project: Pick<E2EProject, 'root' | 'bin' | 'env'>,
   body: (base: string) => Promise<void>,
   env: NodeJS.ProcessEnv = project.env,
 ): Promise<string> {

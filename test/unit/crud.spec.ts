@@ -53,7 +53,10 @@ describe('forge:crud', () => {
         );
         assert.match(schemas, /class PostPage\(BaseModel\):[^]*items: list\[PostRead\]\n {4}total: int/);
         const router = read(project, 'app/routers/v1/posts.py');
-        assert.match(router, /router = APIRouter\(prefix="\/posts", tags=\["posts"\]\)/);
+        assert.match(
+          router,
+          /router = APIRouter\(prefix="\/posts", tags=\["posts"\], dependencies=\[Depends\(get_current_user\)\]\)/,
+        );
         assert.match(router, /status_code=status\.HTTP_201_CREATED/);
         assert.match(router, /limit: Annotated\[int, Query\(ge=1, le=100\)\] = 20/);
         assert.match(
@@ -154,11 +157,46 @@ describe('forge:crud', () => {
     const project = await newProject('mysql', 'sqlmodel');
     await runCrud(project, ['Tag', 'label:str:max=40:unique'], { skipTests: true, prefix: '/blog/tags' });
     assert.ok(!listFiles(project).includes('tests/api/test_tags.py'));
-    const prefix = /APIRouter\(prefix="\/blog\/tags", tags=\["tags"\]\)/;
+    const prefix = /APIRouter\(prefix="\/blog\/tags", tags=\["tags"\]/;
     assert.match(read(project, 'app/routers/v1/tags.py'), prefix);
     await runCrud(project, ['Tag', 'color:str:max=20:optional'], { skipTests: true });
     assert.match(read(project, 'app/routers/v1/tags.py'), prefix);
     assert.match(read(project, 'app/schemas/tag.py'), /color: str \| None/);
+  });
+
+  it('with --auth, the endpoints need a signed-in user unless --public, which a re-run keeps', async () => {
+    const project = await newProject();
+    await runCrud(project, POST);
+    const router = read(project, 'app/routers/v1/posts.py');
+    assert.match(
+      router,
+      /router = APIRouter\(prefix="\/posts", tags=\["posts"\], dependencies=\[Depends\(get_current_user\)\]\)/,
+    );
+    assert.match(router, /^from app\.routers\.dependencies import get_current_user$/m);
+    const tests = read(project, 'tests/api/test_posts.py');
+    assert.match(tests, /^import pytest\nfrom fastapi\.encoders import jsonable_encoder$/m);
+    assert.match(tests, /def client\(client: AsyncClient, user_headers: dict\[str, str\]\) -> AsyncClient:/);
+    assert.match(tests, /async def test_needs_a_signed_in_user/);
+
+    await runCrud(project, ['Post'], { public: true });
+    assert.doesNotMatch(read(project, 'app/routers/v1/posts.py'), /get_current_user/);
+    assert.doesNotMatch(read(project, 'tests/api/test_posts.py'), /user_headers|import pytest/);
+    await runCrud(project, ['Post']);
+    assert.doesNotMatch(read(project, 'app/routers/v1/posts.py'), /get_current_user/);
+    assert.equal(
+      (JSON.parse(read(project, '.forge/resources/Post.json')) as { public: boolean }).public,
+      true,
+    );
+  });
+
+  it('with --no-auth, the endpoints are open', async () => {
+    const project = await newProject('sqlite', 'sqlmodel', { auth: false });
+    await runCrud(project, POST);
+    assert.match(
+      read(project, 'app/routers/v1/posts.py'),
+      /router = APIRouter\(prefix="\/posts", tags=\["posts"\]\)/,
+    );
+    assert.doesNotMatch(read(project, 'tests/api/test_posts.py'), /user_headers/);
   });
 
   it('refuses, before writing, to rewrite an edited file in a run that cannot ask', async () => {
