@@ -3,6 +3,7 @@
  * instructions of a Dockerfile, and compose's `${NAME:-default}` interpolation.
  */
 import { spawnSync } from 'node:child_process';
+import { REPO_ROOT } from './paths.js';
 
 /**
  * The first compose implementation that answers here: the docker client's compose plugin, else Debian's
@@ -10,7 +11,11 @@ import { spawnSync } from 'node:child_process';
  */
 export function composeCommand(): string[] | undefined {
   for (const command of [['docker', 'compose'], ['docker-compose']]) {
-    const result = spawnSync(command[0]!, [...command.slice(1), 'version'], { stdio: 'ignore' });
+    // An explicit cwd: yeoman-test may have left the process in a folder a spec has deleted since.
+    const result = spawnSync(command[0]!, [...command.slice(1), 'version'], {
+      stdio: 'ignore',
+      cwd: REPO_ROOT,
+    });
     if (result.status === 0) return command;
   }
   return undefined;

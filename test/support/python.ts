@@ -6,7 +6,7 @@ import { execFileSync, spawn, spawnSync, type SpawnOptions } from 'node:child_pr
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { CACHE_DIR } from './paths.js';
+import { CACHE_DIR, REPO_ROOT } from './paths.js';
 
 const TOOLS_VENV = join(CACHE_DIR, 'tools');
 const VENVS = join(CACHE_DIR, 'e2e', 'venvs');
@@ -23,7 +23,9 @@ export function run(
   options: SpawnOptions & { timeoutMs?: number } = {},
 ): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { ...options, stdio: ['ignore', 'pipe', 'pipe'] });
+    // yeoman-test moves the process into folders that later specs delete: never inherit that directory.
+    const cwd = options.cwd ?? REPO_ROOT;
+    const child = spawn(command, args, { ...options, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -51,12 +53,13 @@ export async function mustRun(
 
 /** uv from PATH, else from .cache/tools (pip-installed there once). */
 export function uvPath(): string {
-  if (spawnSync('uv', ['--version'], { stdio: 'ignore' }).status === 0) return 'uv';
+  if (spawnSync('uv', ['--version'], { stdio: 'ignore', cwd: REPO_ROOT }).status === 0) return 'uv';
   const local = join(TOOLS_VENV, 'bin', 'uv');
   if (!existsSync(local)) {
-    execFileSync('python3', ['-m', 'venv', TOOLS_VENV], { stdio: 'inherit' });
+    execFileSync('python3', ['-m', 'venv', TOOLS_VENV], { stdio: 'inherit', cwd: REPO_ROOT });
     execFileSync(join(TOOLS_VENV, 'bin', 'python'), ['-m', 'pip', 'install', '-q', 'uv'], {
       stdio: 'inherit',
+      cwd: REPO_ROOT,
     });
   }
   return local;
@@ -68,7 +71,9 @@ export function projectRequirements(pyproject: string): string[] {
     'import json, sys, tomllib\n' +
     'project = tomllib.load(open(sys.argv[1], "rb"))["project"]\n' +
     'print(json.dumps(project["dependencies"] + project["optional-dependencies"]["dev"]))';
-  return JSON.parse(execFileSync('python3', ['-c', script, pyproject], { encoding: 'utf8' })) as string[];
+  return JSON.parse(
+    execFileSync('python3', ['-c', script, pyproject], { encoding: 'utf8', cwd: REPO_ROOT }),
+  ) as string[];
 }
 
 /**
