@@ -10,7 +10,7 @@ import { dirname, join } from 'node:path';
 import { call } from '../support/http.js';
 import { withServer } from '../support/project.js';
 import { REPO_ROOT } from '../support/paths.js';
-import { mustRun, run, uvPath } from '../support/python.js';
+import { mustRun, run, uv as findUv } from '../support/python.js';
 
 const YO = join(REPO_ROOT, 'node_modules', '.bin', 'yo');
 const IS_ROOT = process.getuid?.() === 0;
@@ -21,7 +21,7 @@ describe('e2e: the yo CLI', function () {
   let work = '';
   let env: NodeJS.ProcessEnv = {};
 
-  before(() => {
+  before(async () => {
     sandbox = mkdtempSync(join(tmpdir(), 'forge-yo-'));
     chmodSync(sandbox, 0o755);
     // yo discovers generator-forge in a node_modules folder above the working directory.
@@ -32,7 +32,7 @@ describe('e2e: the yo CLI', function () {
     mkdirSync(work);
     mkdirSync(home);
     if (IS_ROOT) for (const dir of [work, home]) chownSync(dir, 1000, 1000);
-    const uv = uvPath();
+    const uv = await findUv();
     const path = uv === 'uv' ? process.env['PATH'] : `${dirname(uv)}:${process.env['PATH']}`;
     env = { ...process.env, HOME: home, PATH: path };
     delete env['DATABASE_URL'];

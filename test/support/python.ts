@@ -4,8 +4,8 @@
  */
 import { execFileSync, spawn, spawnSync, type SpawnOptions } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { CACHE_DIR, REPO_ROOT } from './paths.js';
 
 const TOOLS_VENV = join(CACHE_DIR, 'tools');
@@ -51,8 +51,12 @@ export async function mustRun(
   return result.output;
 }
 
-/** uv from PATH, else from .cache/tools (pip-installed there once). */
-export function uvPath(): string {
+/** uv from PATH, else from .cache/tools (pip-installed there once, under the cache lock). */
+export async function uv(): Promise<string> {
+  return withCacheLock(async () => uvPath());
+}
+
+function uvPath(): string {
   if (spawnSync('uv', ['--version'], { stdio: 'ignore', cwd: REPO_ROOT }).status === 0) return 'uv';
   const local = join(TOOLS_VENV, 'bin', 'uv');
   if (!existsSync(local)) {
@@ -86,12 +90,51 @@ export async function venvFor(requirements: string[]): Promise<string> {
     .digest('hex')
     .slice(0, 16);
   const venv = join(VENVS, key);
-  if (existsSync(join(venv, '.complete'))) return venv;
-  rmSync(venv, { recursive: true, force: true });
-  mkdirSync(VENVS, { recursive: true });
-  const uv = uvPath();
-  await mustRun(uv, ['venv', '--quiet', '--python', 'python3', venv]);
-  await mustRun(uv, ['pip', 'install', '--quiet', '--python', join(venv, 'bin', 'python'), ...requirements]);
-  await mustRun('touch', [join(venv, '.complete')]);
-  return venv;
+  const complete = join(venv, '.complete');
+  if (existsSync(complete)) return venv;
+  return withCacheLock(async () => {
+    if (existsSync(complete)) return venv; // another worker made it while this one waited
+    rmSync(venv, { recursive: true, force: true });
+    const uv = uvPath();
+    await mustRun(uv, ['venv', '--quiet', '--python', 'python3', venv]);
+    await mustRun(uv, [
+      'pip',
+      'install',
+      '--quiet',
+      '--python',
+      join(venv, 'bin', 'python'),
+      ...requirements,
+    ]);
+    await mustRun('touch', [complete]);
+    return venv;
+  });
+}
+
+const LOCK = join(CACHE_DIR, 'e2e', '.lock');
+/** A lock older than this was left by a run that died; it is broken. */
+const STALE_LOCK_MS = 15 * 60_000;
+
+/**
+ * Run `work` while holding the cache lock (a directory: mkdir is atomic), so that mocha's parallel workers
+ * never build the same virtual environment or install uv at the same time.
+ */
+async function withCacheLock<T>(work: () => Promise<T>): Promise<T> {
+  mkdirSync(dirname(LOCK), { recursive: true });
+  for (;;) {
+    try {
+      mkdirSync(LOCK);
+      break;
+    } catch {
+      const held = statSync(LOCK, { throwIfNoEntry: false });
+      if (held !== undefined && Date.now() - held.mtimeMs > STALE_LOCK_MS) {
+        rmSync(LOCK, { recursive: true, force: true });
+      }
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+  }
+  try {
+    return await work();
+  } finally {
+    rmSync(LOCK, { recursive: true, force: true });
+  }
 }
