@@ -75,8 +75,7 @@ export default class CrudGenerator extends ForgeGenerator {
     });
     this.option('skip-tests', {
       type: Boolean,
-      default: false,
-      description: 'Do not write tests/api/test_<table>.py',
+      description: 'Do not write tests/api/test_<table>.py (remembered; --no-skip-tests to write it again)',
     });
     this.option('table', { type: String, description: 'forge:model: table name of a new model' });
     this.option('timestamps', {
@@ -115,6 +114,11 @@ export default class CrudGenerator extends ForgeGenerator {
     }
     const recordPath = this.destinationPath(`.forge/resources/${this.modelName}.json`);
     this.record = this.fs.readJSON(recordPath) as ResourceRecord | undefined;
+    if (this.options.public === true && !this.forge.auth) {
+      this.log.info(
+        '--public changes nothing here: this project has no authentication, every endpoint is open.',
+      );
+    }
     this._prefix(existing);
     this._registerRouter('dry-run', existing?.table ?? 'resource');
     this._findEdited(existing);
@@ -223,8 +227,9 @@ export default class CrudGenerator extends ForgeGenerator {
     }
   }
 
+  /** --skip-tests / --no-skip-tests, else the last run's choice; off by default. */
   _skipTests(): boolean {
-    return this.options.skipTests === true || this.options['skip-tests'] === true;
+    return this.options.skipTests ?? this.options['skip-tests'] ?? this.record?.skipTests ?? false;
   }
 
   /** --public / --no-public, else the last run's choice; off by default. */

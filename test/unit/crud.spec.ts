@@ -153,13 +153,14 @@ describe('forge:crud', () => {
     assert.match(read(project, 'app/schemas/post.py'), /views: int/);
   });
 
-  it('honours --skip-tests and --prefix, and a re-run keeps the prefix', async () => {
+  it('honours --skip-tests and --prefix, and a re-run keeps both', async () => {
     const project = await newProject('mysql', 'sqlmodel');
     await runCrud(project, ['Tag', 'label:str:max=40:unique'], { skipTests: true, prefix: '/blog/tags' });
     assert.ok(!listFiles(project).includes('tests/api/test_tags.py'));
     const prefix = /APIRouter\(prefix="\/blog\/tags", tags=\["tags"\]/;
     assert.match(read(project, 'app/routers/v1/tags.py'), prefix);
-    await runCrud(project, ['Tag', 'color:str:max=20:optional'], { skipTests: true });
+    await runCrud(project, ['Tag', 'color:str:max=20:optional']);
+    assert.ok(!listFiles(project).includes('tests/api/test_tags.py'));
     assert.match(read(project, 'app/routers/v1/tags.py'), prefix);
     assert.match(read(project, 'app/schemas/tag.py'), /color: str \| None/);
   });
