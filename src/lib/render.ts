@@ -10,6 +10,7 @@ import {
   DEFAULT_STRING_LENGTH,
   parseDefault,
   type FieldSpec,
+  type FieldType,
   type OnDelete,
 } from './fields.js';
 import type { ModelSpec } from './spec.js';
@@ -98,22 +99,44 @@ interface RenderTarget {
   database: Database;
 }
 
+/** Each field type's Python annotation, and the module it comes from (none for builtins). */
+const PYTHON_TYPES: Record<FieldType, { name: string; module?: string; imported?: string }> = {
+  str: { name: 'str' },
+  text: { name: 'str' },
+  int: { name: 'int' },
+  bigint: { name: 'int' },
+  float: { name: 'float' },
+  decimal: { name: 'Decimal', module: 'decimal' },
+  bool: { name: 'bool' },
+  date: { name: 'date', module: 'datetime' },
+  datetime: { name: 'datetime', module: 'datetime' },
+  time: { name: 'time', module: 'datetime' },
+  uuid: { name: 'UUID', module: 'uuid' },
+  json: { name: 'dict[str, Any]', module: 'typing', imported: 'Any' },
+};
+
+/** The field's Python type (without `| None`), with its import added to `imports`. */
+export function importedPythonType(field: FieldSpec, imports: Imports): string {
+  const { name, module, imported } = PYTHON_TYPES[field.type];
+  if (module !== undefined) imports.add(module, imported ?? name);
+  return name;
+}
+
 function pythonType(field: FieldSpec): string {
-  const base = {
-    str: 'str',
-    text: 'str',
-    int: 'int',
-    bigint: 'int',
-    float: 'float',
-    decimal: 'Decimal',
-    bool: 'bool',
-    date: 'date',
-    datetime: 'datetime',
-    time: 'time',
-    uuid: 'UUID',
-    json: 'dict[str, Any]',
-  }[field.type];
+  const base = PYTHON_TYPES[field.type].name;
   return field.optional ? `${base} | None` : base;
+}
+
+/** What a column of a str or decimal field can hold, as pydantic / SQLModel `Field(...)` arguments. */
+export function lengthAndDigits(field: FieldSpec): string[] {
+  if (field.type === 'str') return [`max_length=${field.max ?? DEFAULT_STRING_LENGTH}`];
+  if (field.type === 'decimal') {
+    return [
+      `max_digits=${field.precision ?? DEFAULT_PRECISION}`,
+      `decimal_places=${field.scale ?? DEFAULT_SCALE}`,
+    ];
+  }
+  return [];
 }
 
 /** The SQLAlchemy type expression in a model (names imported from sqlalchemy / app.core.database). */
@@ -172,19 +195,6 @@ export function timestampType(database: Database): string {
   return database === 'mysql' ? 'mysql.DATETIME(fsp=6)' : 'sa.DateTime(timezone=True)';
 }
 
-function addTypeImports(field: FieldSpec, imports: Imports): void {
-  const stdlib: Partial<Record<FieldSpec['type'], [string, string]>> = {
-    decimal: ['decimal', 'Decimal'],
-    date: ['datetime', 'date'],
-    datetime: ['datetime', 'datetime'],
-    time: ['datetime', 'time'],
-    uuid: ['uuid', 'UUID'],
-    json: ['typing', 'Any'],
-  };
-  const entry = stdlib[field.type];
-  if (entry) imports.add(entry[0], entry[1]);
-}
-
 /** Python default and server default, with their imports. */
 function defaults(field: FieldSpec, imports: Imports): { python?: string; server?: string } {
   if (field.default === undefined) return {};
@@ -228,13 +238,9 @@ function sqlmodelField(field: FieldSpec, fk: FieldView['fk'], imports: Imports):
   if (python === 'utc_now' || python === 'uuid4') args.push(`default_factory=${python}`);
   else if (python !== undefined) args.push(`default=${python}`);
   else if (field.optional) args.push('default=None');
-  if (field.type === 'str') args.push(`max_length=${field.max ?? DEFAULT_STRING_LENGTH}`);
-  else if (field.type === 'decimal') {
-    args.push(
-      `max_digits=${field.precision ?? DEFAULT_PRECISION}`,
-      `decimal_places=${field.scale ?? DEFAULT_SCALE}`,
-    );
-  } else if (!['int', 'bool', 'date', 'time'].includes(field.type)) {
+  const limits = lengthAndDigits(field);
+  if (limits.length > 0) args.push(...limits);
+  else if (!['int', 'bool', 'date', 'time'].includes(field.type)) {
     args.push(`sa_type=${modelType(field, imports)!}`);
   }
   if (fk) {
@@ -265,7 +271,7 @@ export function fieldViews(
   imports: Imports,
 ): FieldView[] {
   return spec.fields.map((field) => {
-    addTypeImports(field, imports);
+    importedPythonType(field, imports);
     const fk = foreignKey(field, specs);
     return {
       name: field.name,

@@ -3,14 +3,8 @@
  * messages of the router, and the sample values and helpers of its generated tests. Lines that depend on names
  * are wrapped like `ruff format` wraps them, so the files are format-clean as rendered.
  */
-import {
-  DEFAULT_PRECISION,
-  DEFAULT_SCALE,
-  DEFAULT_STRING_LENGTH,
-  parseDefault,
-  type FieldSpec,
-} from './fields.js';
-import { Imports, pyCall } from './render.js';
+import { DEFAULT_STRING_LENGTH, parseDefault, type FieldSpec } from './fields.js';
+import { importedPythonType, Imports, lengthAndDigits, pyCall } from './render.js';
 import type { Orm } from './config.js';
 import type { ModelSpec } from './spec.js';
 
@@ -24,49 +18,15 @@ const INTEGER_BOUNDS: Partial<Record<FieldSpec['type'], [string, string]>> = {
 
 /** The pydantic type of a field in the API (datetimes must carry a time zone: UTCDateTime refuses naive ones). */
 function schemaType(field: FieldSpec, imports: Imports): string {
-  switch (field.type) {
-    case 'str':
-    case 'text':
-      return 'str';
-    case 'int':
-    case 'bigint':
-      return 'int';
-    case 'float':
-      return 'float';
-    case 'bool':
-      return 'bool';
-    case 'decimal':
-      imports.add('decimal', 'Decimal');
-      return 'Decimal';
-    case 'date':
-      imports.add('datetime', 'date');
-      return 'date';
-    case 'datetime':
-      imports.add('pydantic', 'AwareDatetime');
-      return 'AwareDatetime';
-    case 'time':
-      imports.add('datetime', 'time');
-      return 'time';
-    case 'uuid':
-      imports.add('uuid', 'UUID');
-      return 'UUID';
-    case 'json':
-      imports.add('typing', 'Any');
-      return 'dict[str, Any]';
-  }
+  if (field.type !== 'datetime') return importedPythonType(field, imports);
+  imports.add('pydantic', 'AwareDatetime');
+  return 'AwareDatetime';
 }
 
 /** `Field(...)` arguments that validate what the column can store. */
 function constraints(field: FieldSpec): string[] {
-  if (field.type === 'str') return [`max_length=${field.max ?? DEFAULT_STRING_LENGTH}`];
-  if (field.type === 'decimal') {
-    return [
-      `max_digits=${field.precision ?? DEFAULT_PRECISION}`,
-      `decimal_places=${field.scale ?? DEFAULT_SCALE}`,
-    ];
-  }
   const bounds = INTEGER_BOUNDS[field.type];
-  return bounds ? [`ge=${bounds[0]}`, `le=${bounds[1]}`] : [];
+  return bounds ? [`ge=${bounds[0]}`, `le=${bounds[1]}`] : lengthAndDigits(field);
 }
 
 /** `name: type = value` or `name: type = Field(...)`, wrapped as ruff format does. */
