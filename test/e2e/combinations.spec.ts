@@ -5,14 +5,13 @@
  * HTTP (register, log in, refresh, /users/me, superuser-only endpoints).
  */
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DATABASES, ORMS, type Database, type Orm } from '../../src/lib/config.js';
 import { call, freePort } from '../support/http.js';
 import { prepareProject, withServer, type E2EProject } from '../support/project.js';
 import { mustRun, run } from '../support/python.js';
 import { serverUrl } from '../support/servers.js';
-
-const SECRET_KEY_PLACEHOLDER = 'change-me-to-a-random-secret-of-at-least-32-characters';
 
 const CASES: { database: Database; orm: Orm; auth: boolean }[] = [
   ...DATABASES.flatMap((database) => ORMS.map((orm) => ({ database, orm, auth: true }))),
@@ -137,7 +136,10 @@ for (const { database, orm, auth } of CASES) {
       });
 
       it('refuses to start in production with the placeholder SECRET_KEY', async () => {
-        const env = { ...project!.env, ENVIRONMENT: 'production', SECRET_KEY: SECRET_KEY_PLACEHOLDER };
+        // The placeholder a user would copy from the generated .env.example.
+        const example = readFileSync(join(project!.root, '.env.example'), 'utf8');
+        const placeholder = /^SECRET_KEY=(.+)$/m.exec(example)![1]!;
+        const env = { ...project!.env, ENVIRONMENT: 'production', SECRET_KEY: placeholder };
         const result = await run(join(project!.bin, 'python'), ['-c', 'import app.main'], {
           cwd: project!.root,
           env,
