@@ -6,12 +6,11 @@
 // files (641 of them lodash-es, which yeoman-generator imports whole), about 0.3 s of every `yo forge` run on a
 // 2-core machine; bundled, `yo forge` reads two index.js files and three chunks.
 // Type checking is `npm run typecheck` (esbuild only strips types).
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import ejs from 'ejs';
 import * as esbuild from 'esbuild';
+import { tsImport } from 'tsx/esm/api';
 
 const root = new URL('..', import.meta.url).pathname;
 const out = join(root, 'generators');
@@ -106,17 +105,7 @@ for (const name of readdirSync(join(root, 'src'))) {
 }
 
 // `yo forge:<name> --help` appends generators/<name>/USAGE; the model's lists the type table from its source.
-const scratch = mkdtempSync(join(tmpdir(), 'forge-build-'));
-try {
-  const fields = join(scratch, 'fields.mjs');
-  await esbuild.build({
-    ...common,
-    entryPoints: [join(root, 'src', 'lib', 'fields.ts')],
-    outfile: fields,
-  });
-  const { TYPE_TABLE } = await import(pathToFileURL(fields).href);
-  const usage = join(root, 'src', 'model', 'USAGE.ejs');
-  writeFileSync(join(out, 'model', 'USAGE'), ejs.render(readFileSync(usage, 'utf8'), { types: TYPE_TABLE }));
-} finally {
-  rmSync(scratch, { recursive: true, force: true });
-}
+// tsx imports the TypeScript source directly: the table is the one fields.ts exports.
+const { TYPE_TABLE } = await tsImport('../src/lib/fields.ts', import.meta.url);
+const usage = join(root, 'src', 'model', 'USAGE.ejs');
+writeFileSync(join(out, 'model', 'USAGE'), ejs.render(readFileSync(usage, 'utf8'), { types: TYPE_TABLE }));
