@@ -8,8 +8,11 @@ export const APP_FILES: readonly FileEntry<TemplateContext>[] = [
   { to: 'app/__init__.py' },
   { to: 'app/main.py' },
   { to: 'app/core/__init__.py' },
+  { to: 'app/core/errors.py' },
+  { to: 'app/core/middleware.py' },
   { to: 'app/routers/__init__.py' },
   { to: 'app/routers/health.py' },
   { to: 'app/routers/v1/__init__.py' },
+  { to: 'tests/test_errors.py' },
   { to: 'tests/test_health.py' },
 ];

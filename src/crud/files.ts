@@ -5,7 +5,7 @@
 import { templateContext, type ForgeConfig } from '../lib/config.js';
 import type { FileEntry } from '../lib/files.js';
 import { Imports, pyCall } from '../lib/render.js';
-import { conflictDetail, schemaLines, stringConstant, testPlan } from '../lib/resource.js';
+import { schemaLines, testPlan } from '../lib/resource.js';
 import type { ModelSpec } from '../lib/spec.js';
 
 /** Names the generated modules bind themselves: a row variable may not take them. */
@@ -31,6 +31,8 @@ const TAKEN_NAMES = new Set([
   'response',
   'values',
   'change',
+  'changes',
+  'deleted',
   'updated',
   'ids',
   'page',
@@ -42,6 +44,8 @@ export interface ResourceOptions {
   skipTests: boolean;
   /** Every endpoint needs a signed-in user (projects with --auth, unless forge:crud --public). */
   signedIn: boolean;
+  /** The URL of each model that has REST endpoints, for the tests of references to them. */
+  urls: ReadonlyMap<string, string>;
 }
 
 export function resourceContext(
@@ -50,15 +54,16 @@ export function resourceContext(
   config: ForgeConfig,
   options: ResourceOptions,
 ) {
-  const tests = testPlan(spec, specs, config.orm, options.signedIn);
+  const tests = testPlan(spec, specs, { orm: config.orm, signedIn: options.signedIn, urls: options.urls });
   const routerImports = new Imports()
-    .add('typing', 'Annotated')
-    .add('fastapi', 'APIRouter', 'HTTPException', 'Query', 'status')
+    .add('fastapi', 'APIRouter', 'HTTPException', 'Request', 'Response', 'status')
     .add('sqlalchemy.exc', 'IntegrityError')
-    .add('sqlalchemy.ext.asyncio', 'AsyncSession')
     .add('app.core.database', 'SessionDep')
+    .add('app.core.errors', 'responses')
+    .add('app.crud.conflicts', 'explain_conflict', 'explain_references')
     .add(`app.crud.${spec.module}`, `${spec.module}_crud`)
     .add(`app.models.${spec.module}`, spec.name)
+    .add('app.routers.params', 'Limit', 'RowId', 'Skip')
     .add(`app.schemas.${spec.module}`, ...['Create', 'Page', 'Read', 'Update'].map((s) => spec.name + s));
   if (options.signedIn) {
     routerImports.add('fastapi', 'Depends').add('app.routers.dependencies', 'get_current_user');
@@ -74,6 +79,8 @@ export function resourceContext(
       `prefix="${options.prefix}"`,
       `tags=["${spec.table}"]`,
       ...(options.signedIn ? ['dependencies=[Depends(get_current_user)]'] : []),
+      // Statuses every endpoint can answer; each endpoint documents its own besides.
+      `responses=responses(${options.signedIn ? '401, 503' : '503'})`,
     ],
     /** Prefix of `<module>_id`, `<module>_in`, `<module>_crud` and the handler names. */
     variable: spec.module,
@@ -81,7 +88,6 @@ export function resourceContext(
     item: TAKEN_NAMES.has(spec.module) ? `${spec.module}_row` : spec.module,
     schema: schemaLines(spec),
     routerImports: routerImports.render(),
-    conflictConstant: stringConstant('CONFLICT_DETAIL', conflictDetail(spec)),
     tests,
     exactFields: spec.fields.filter((f) => !f.optional && exactTypes.has(f.type)).map((f) => f.name),
     fixtures: tests.needsSession ? 'client: AsyncClient, session: AsyncSession' : 'client: AsyncClient',

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
+import { basename } from 'node:path';
 import { ForgeGenerator } from '../lib/base.js';
-import { renderFiles } from '../lib/files.js';
+import { listFiles, renderFiles } from '../lib/files.js';
 import { loadSpecs, writeWithoutPrompt } from '../lib/models.js';
 import { parseModelName } from '../lib/names.js';
 import { insertAtNeedle, NEEDLES } from '../lib/python.js';
@@ -33,15 +34,18 @@ const AGGREGATOR = 'app/routers/v1/__init__.py';
 /** Names the router, schema and test modules import: a model class of the same name would shadow them. */
 const IMPORTED_NAMES = new Set([
   'APIRouter',
-  'Annotated',
   'AsyncClient',
-  'AwareDatetime',
   'BaseModel',
   'ConfigDict',
+  'CursorResult',
   'HTTPException',
   'IntegrityError',
-  'Query',
+  'Limit',
+  'PartialUpdate',
+  'RowId',
   'SessionDep',
+  'Skip',
+  'SkipJsonSchema',
 ]);
 
 /**
@@ -148,10 +152,12 @@ export default class CrudGenerator extends ForgeGenerator {
   _writeResource(): void {
     const specs = loadSpecs(this);
     const spec = specs.get(this.modelName)!;
+    const prefix = this._prefix(spec);
     const context = resourceContext(spec, specs, this.forge, {
-      prefix: this._prefix(spec),
+      prefix,
       skipTests: this._skipTests(),
       signedIn: this.forge.auth && !this._public(),
+      urls: this._resourceUrls(spec.name, prefix),
     });
     renderFiles(this, RESOURCE_FILES, context);
     const files: Record<string, string> = {};
@@ -225,6 +231,17 @@ export default class CrudGenerator extends ForgeGenerator {
       this.fs.write(path, content);
       writeWithoutPrompt(this, path);
     }
+  }
+
+  /** The URL of every model with REST endpoints: the users, each recorded resource, and this one. */
+  _resourceUrls(name: string, prefix: string): Map<string, string> {
+    const urls = new Map([['User', '/api/v1/users']]);
+    for (const path of listFiles(this, this.destinationPath('.forge/resources'))) {
+      const record = this.fs.readJSON(path) as ResourceRecord | undefined;
+      if (path.endsWith('.json') && record?.prefix)
+        urls.set(basename(path, '.json'), `/api/v1${record.prefix}`);
+    }
+    return urls.set(name, `/api/v1${prefix}`);
   }
 
   /** --skip-tests / --no-skip-tests, else the last run's choice; off by default. */

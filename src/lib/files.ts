@@ -2,7 +2,7 @@
  * File tables: which templates a generator renders, under which condition, to which path. A template lives at
  * `templates/<output path>.ejs` unless `from` names a variant (e.g. the SQLModel and SQLAlchemy model files).
  */
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
 import type Generator from 'yeoman-generator';
 
@@ -16,6 +16,8 @@ export interface FileEntry<C> {
   onlyIfAbsent?: boolean;
   /** Values that differ for this file only (e.g. the real secret in .env, a placeholder in .env.example). */
   with?: (context: C) => Partial<C>;
+  /** File permissions, e.g. 0o600 for a file holding secrets. */
+  mode?: number;
 }
 
 export function renderFiles<C extends object>(
@@ -31,6 +33,11 @@ export function renderFiles<C extends object>(
     if (file.onlyIfAbsent && generator.fs.exists(destination)) continue;
     const data = file.with ? { ...context, ...file.with(context) } : context;
     generator.fs.copyTpl(generator.templatePath(`${from}.ejs`), destination, data);
+    if (file.mode !== undefined) {
+      // The mode is applied when the file is written to disk (mem-fs-editor reads stat.mode only).
+      const stat = { mode: file.mode } as Stats;
+      generator.fs.write(destination, generator.fs.read(destination)!, { stat });
+    }
   }
 }
 

@@ -72,7 +72,7 @@ export class Imports {
   }
 }
 
-const STDLIB = new Set(['collections', 'datetime', 'decimal', 'enum', 'itertools', 'typing', 'uuid']);
+const STDLIB = new Set(['collections', 'datetime', 'decimal', 'enum', 'itertools', 'json', 'typing', 'uuid']);
 
 /** isort's order-by-type: CONSTANTS, then Classes, then functions and variables; each case-sensitively. */
 function compareImportNames(a: string, b: string): number {

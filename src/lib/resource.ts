@@ -3,30 +3,49 @@
  * messages of the router, and the sample values and helpers of its generated tests. Lines that depend on names
  * are wrapped like `ruff format` wraps them, so the files are format-clean as rendered.
  */
-import { DEFAULT_STRING_LENGTH, parseDefault, type FieldSpec } from './fields.js';
-import { importedPythonType, Imports, lengthAndDigits, pyCall } from './render.js';
+import {
+  DEFAULT_PRECISION,
+  DEFAULT_SCALE,
+  DEFAULT_STRING_LENGTH,
+  parseDefault,
+  type FieldSpec,
+  type OnDelete,
+} from './fields.js';
+import { Imports, lengthAndDigits, pyCall } from './render.js';
 import type { Orm } from './config.js';
 import type { ModelSpec } from './spec.js';
 
 const LINE_LENGTH = 100;
 
-/** Integer bounds of the columns, so an out-of-range number is a 422, not a database error. */
-const INTEGER_BOUNDS: Partial<Record<FieldSpec['type'], [string, string]>> = {
-  int: ['-2_147_483_648', '2_147_483_647'],
-  bigint: ['-9_223_372_036_854_775_808', '9_223_372_036_854_775_807'],
+/**
+ * The API type of each field type, mostly the constrained types of the generated app/schemas/types.py (no NUL in
+ * strings, integers within the column's range and never a string, finite numbers, datetimes that carry a time
+ * zone...), so that a value the API accepts is one every database stores and one its JSON Schema allows.
+ * Decimals are `Annotated[Decimal, Digits(precision, scale)]`.
+ */
+const SCHEMA_TYPES: Record<Exclude<FieldSpec['type'], 'decimal'>, [module: string, name: string]> = {
+  str: ['app.schemas.types', 'Text'],
+  text: ['app.schemas.types', 'LongText'],
+  int: ['app.schemas.types', 'Int32'],
+  bigint: ['app.schemas.types', 'Int64'],
+  float: ['app.schemas.types', 'FiniteFloat'],
+  bool: ['pydantic', 'StrictBool'],
+  date: ['app.schemas.types', 'Date'],
+  datetime: ['app.schemas.types', 'Timestamp'],
+  time: ['app.schemas.types', 'TimeOfDay'],
+  uuid: ['app.schemas.types', 'Uuid'],
+  json: ['app.schemas.types', 'JSONObject'],
 };
 
-/** The pydantic type of a field in the API (datetimes must carry a time zone: UTCDateTime refuses naive ones). */
+/** The pydantic type of a field in the API, with its import added to `imports`. */
 function schemaType(field: FieldSpec, imports: Imports): string {
-  if (field.type !== 'datetime') return importedPythonType(field, imports);
-  imports.add('pydantic', 'AwareDatetime');
-  return 'AwareDatetime';
-}
-
-/** `Field(...)` arguments that validate what the column can store. */
-function constraints(field: FieldSpec): string[] {
-  const bounds = INTEGER_BOUNDS[field.type];
-  return bounds ? [`ge=${bounds[0]}`, `le=${bounds[1]}`] : lengthAndDigits(field);
+  if (field.type === 'decimal') {
+    imports.add('typing', 'Annotated').add('decimal', 'Decimal').add('app.schemas.types', 'Digits');
+    return `Annotated[Decimal, Digits(${field.precision ?? DEFAULT_PRECISION}, ${field.scale ?? DEFAULT_SCALE})]`;
+  }
+  const [module, name] = SCHEMA_TYPES[field.type];
+  imports.add(module, name);
+  return name;
 }
 
 /** `name: type = value` or `name: type = Field(...)`, wrapped as ruff format does. */
@@ -38,13 +57,20 @@ function annotated(name: string, type: string, args: string[], imports: Imports)
   return pyCall('    ', `${name}: ${type} = Field`, args);
 }
 
+/** `name: type | nullable = None`, parenthesized and then split at `|` when too long, as ruff format does. */
+function optionalLine(name: string, type: string, nullable: string): string {
+  const line = `    ${name}: ${type} | ${nullable} = None`;
+  if (line.length <= LINE_LENGTH) return line;
+  const inner = `        ${type} | ${nullable}`;
+  const body = inner.length <= LINE_LENGTH ? inner : `        ${type}\n        | ${nullable}`;
+  return `    ${name}: (\n${body}\n    ) = None`;
+}
+
 export interface SchemaLines {
   /** Fields of <Name>Base: what Create accepts and Read returns. */
   base: string[];
   /** Fields of <Name>Update: every one optional. */
   update: string[];
-  /** Fields that may be left out of an update but not set to null. */
-  notNull: string[];
   imports: string;
 }
 
@@ -54,10 +80,10 @@ export function schemaLines(spec: ModelSpec): SchemaLines {
   if (spec.timestamps) imports.add('datetime', 'datetime');
   const base: string[] = [];
   const update: string[] = [];
-  const notNull: string[] = [];
   for (const field of spec.fields) {
     const type = schemaType(field, imports);
-    const args = constraints(field);
+    // A decimal's digits are in its type (Digits); a string's length is a Field argument.
+    const args = field.type === 'str' ? lengthAndDigits(field) : [];
     if (field.optional) {
       base.push(annotated(field.name, `${type} | None`, ['default=None', ...args], imports));
     } else if (field.default !== undefined) {
@@ -72,41 +98,15 @@ export function schemaLines(spec: ModelSpec): SchemaLines {
     } else {
       base.push(annotated(field.name, type, args, imports));
     }
-    if (!field.optional) notNull.push(field.name);
-    update.push(annotated(field.name, `${type} | None`, ['default=None', ...args], imports));
+    // A required field may be left out of an update but not set to null (PartialUpdate refuses it).
+    // Constraints go inside the type: pydantic cannot apply them to a union with SkipJsonSchema[None].
+    const constrained = args.length > 0 ? `Annotated[${type}, Field(${args.join(', ')})]` : type;
+    if (args.length > 0) imports.add('typing', 'Annotated').add('pydantic', 'Field');
+    update.push(optionalLine(field.name, constrained, field.optional ? 'None' : 'SkipJsonSchema[None]'));
   }
-  if (notNull.length > 0) imports.add('pydantic', 'field_validator');
-  return { base, update, notNull, imports: imports.render() };
-}
-
-/** `NAME = "text"`, or the text split into implicitly concatenated literals inside parentheses. */
-export function stringConstant(name: string, text: string): string {
-  const line = `${name} = ${JSON.stringify(text)}`;
-  if (line.length <= LINE_LENGTH) return line;
-  const chunks: string[] = [];
-  let current = '';
-  for (const word of text.split(' ')) {
-    const next = current === '' ? word : `${current} ${word}`;
-    if (JSON.stringify(`${next} `).length + 4 > LINE_LENGTH && current !== '') {
-      chunks.push(`${current} `);
-      current = word;
-    } else current = next;
-  }
-  chunks.push(current);
-  return `${name} = (\n${chunks.map((chunk) => `    ${JSON.stringify(chunk)}`).join('\n')}\n)`;
-}
-
-/** What a 409 on create or update means for this model, naming its unique and foreign-key fields. */
-export function conflictDetail(spec: ModelSpec): string {
-  const unique = spec.fields.filter((f) => f.unique).map((f) => f.name);
-  const keys = spec.fields.filter((f) => f.fk !== undefined || f.ref !== undefined).map((f) => f.name);
-  const reasons = [
-    ...(unique.length > 0 ? [`${unique.join(' or ')} is already taken`] : []),
-    ...(keys.length > 0 ? [`${keys.join(' or ')} references a row that does not exist`] : []),
-  ];
-  return reasons.length > 0
-    ? `${spec.name} violates a unique or foreign-key constraint: ${reasons.join(', or ')}`
-    : `${spec.name} violates a database constraint`;
+  imports.add('app.schemas.types', 'PartialUpdate');
+  if (spec.fields.some((field) => !field.optional)) imports.add('pydantic.json_schema', 'SkipJsonSchema');
+  return { base, update, imports: imports.render() };
 }
 
 /** The model and column a foreign-key field points at. */
@@ -202,18 +202,44 @@ export interface TestPlan {
   first?: string;
   /** A str field with its max length, for a too-long 422. */
   tooLong?: { name: string; max: number };
+  /** A str or text field: a NUL character in it is a 422. */
+  text?: string;
+  /** A float or decimal field: NaN and infinities are a 422. */
+  number?: string;
+  /** A decimal field: strings keep their digits or are refused, JSON numbers are rounded to `rounded`. */
+  decimal?: { name: string; rounded: string };
+  /** References to another resource's rows by id: what deleting the referenced row does. */
+  references: ReferenceTest[];
+}
+
+/** A reference to the id of a row that an endpoint of the API deletes. */
+export interface ReferenceTest {
+  field: string;
+  /** Python expression inserting the referenced row and giving its id. */
+  value: string;
+  /** The referenced resource's URL, e.g. /api/v1/users. */
+  url: string;
+  /** The referenced model's table (the resource's name in the 409 detail). */
+  table: string;
+  ondelete: OnDelete | undefined;
+}
+
+export interface TestOptions {
+  orm: Orm;
+  /** The endpoints need a signed-in user: the module's client carries a user's token. */
+  signedIn: boolean;
+  /** The URL of each model that has REST endpoints (the users and every forge:crud resource). */
+  urls: ReadonlyMap<string, string>;
 }
 
 /** The values and helpers of tests/api/test_<table>.py. */
 export function testPlan(
   spec: ModelSpec,
   specs: ReadonlyMap<string, ModelSpec>,
-  orm: Orm,
-  signedIn = false,
+  options: TestOptions,
 ): TestPlan {
+  const { orm, urls } = options;
   const imports = new Imports().add('typing', 'Any').add('httpx', 'AsyncClient');
-  // The module overrides the client fixture with one that carries a user's token.
-  if (signedIn) imports.module('pytest');
   const helpers = new Map<string, DependencyHelper>();
   let idOf = false;
   const valueOf = (field: FieldSpec, visiting: Set<string>): { value: string; usesN: boolean } => {
@@ -248,6 +274,15 @@ export function testPlan(
   const payloadValues = spec.fields
     .filter((f) => !f.optional)
     .map((f) => ({ name: f.name, ...valueOf(f, new Set([spec.name])) }));
+  const references: ReferenceTest[] = [];
+  for (const field of spec.fields) {
+    const target = referenceOf(field, specs);
+    const url = target && urls.get(target.model.name);
+    if (target === undefined || url === undefined || target.column !== 'id') continue;
+    if (target.model.name === spec.name) continue;
+    const { value } = valueOf(field, new Set([spec.name]));
+    references.push({ field: field.name, value, url, table: spec.table, ondelete: field.ondelete });
+  }
   if (helpers.size > 0) imports.add('sqlalchemy.ext.asyncio', 'AsyncSession');
   imports.add('fastapi.encoders', 'jsonable_encoder');
   const payloadUsesN = payloadValues.some((v) => v.usesN);
@@ -264,6 +299,27 @@ export function testPlan(
   } else if (patchField?.type === 'bool') patch = { name: patchField.name, value: 'False' };
   else if (patchField !== undefined) patch = { name: patchField.name, value: '42' };
   const tooLong = spec.fields.find((f) => f.type === 'str');
+  const decimalField = spec.fields.find((f) => f.type === 'decimal');
+  const scale = decimalField?.scale ?? DEFAULT_SCALE;
+  // What 1 / 3, sent as a JSON number, is once rounded to the column's scale.
+  const decimal = decimalField && {
+    name: decimalField.name,
+    rounded: scale ? `0.${'3'.repeat(scale)}` : '0',
+  };
+  if (decimal !== undefined) imports.add('decimal', 'Decimal');
+  const number = spec.fields.find((f) => f.type === 'float' || f.type === 'decimal')?.name;
+  if (number !== undefined) imports.module('json');
+  // The module overrides the client fixture with one that carries a user's token.
+  if (options.signedIn) imports.module('pytest');
+  if (patch !== undefined) {
+    // An update racing a delete: a concurrent session deletes the row that the request read.
+    imports
+      .module('pytest')
+      .add('sqlalchemy.ext.asyncio', 'AsyncSession')
+      .add('app.core.database', 'db_manager')
+      .add(`app.crud.${spec.module}`, `${spec.module}_crud`)
+      .add(`app.models.${spec.module}`, spec.name);
+  }
   return {
     imports: imports.render(),
     helpers: [...helpers.values()],
@@ -278,5 +334,9 @@ export function testPlan(
     required: spec.fields.filter((f) => !f.optional && f.default === undefined).map((f) => f.name),
     first: spec.fields[0]?.name,
     tooLong: tooLong && { name: tooLong.name, max: tooLong.max ?? DEFAULT_STRING_LENGTH },
+    text: plain.find((f) => f.type === 'str' || f.type === 'text')?.name,
+    number,
+    decimal,
+    references,
   };
 }

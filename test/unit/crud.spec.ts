@@ -23,6 +23,10 @@ const snapshot = (project: string) => listFiles(project).map((f) => [f, read(pro
 const POST = ['Post', 'title:str:max=200:unique', 'content:text', 'author_id:int:fk=users.id'];
 const AGGREGATOR = 'app/routers/v1/__init__.py';
 
+/** The router of a resource that needs a signed-in user, with the statuses every endpoint can answer. */
+const SIGNED_IN_ROUTER =
+  /router = APIRouter\(\n {4}prefix="\/posts",\n {4}tags=\["posts"\],\n {4}dependencies=\[Depends\(get_current_user\)\],\n {4}responses=responses\(401, 503\),\n\)/;
+
 describe('forge:crud', () => {
   for (const database of DATABASES) {
     for (const orm of ORMS) {
@@ -41,11 +45,13 @@ describe('forge:crud', () => {
         assert.match(crud, orm === 'sqlmodel' ? /order_by\(col\(Post\.id\)\)/ : /order_by\(Post\.id\)/);
         assert.match(crud, /model_dump\(exclude_unset=True\)/);
         const schemas = read(project, 'app/schemas/post.py');
-        assert.match(schemas, /class PostBase\(BaseModel\):\n {4}title: str = Field\(max_length=200\)/);
+        assert.match(schemas, /class PostBase\(BaseModel\):\n {4}title: Text = Field\(max_length=200\)/);
+        assert.match(schemas, /^from app\.schemas\.types import Int32, LongText, PartialUpdate, Text$/m);
         assert.match(schemas, /class PostCreate\(PostBase\):/);
+        // A required field may be left out of an update, not set to null: its schema offers no null.
         assert.match(
           schemas,
-          /class PostUpdate\(BaseModel\):[^]*title: str \| None = Field\(default=None, max_length=200\)/,
+          /class PostUpdate\(PartialUpdate\):[^]*title: Annotated\[Text, Field\(max_length=200\)\] \| SkipJsonSchema\[None\] = None/,
         );
         assert.match(
           schemas,
@@ -53,18 +59,20 @@ describe('forge:crud', () => {
         );
         assert.match(schemas, /class PostPage\(BaseModel\):[^]*items: list\[PostRead\]\n {4}total: int/);
         const router = read(project, 'app/routers/v1/posts.py');
-        assert.match(
-          router,
-          /router = APIRouter\(prefix="\/posts", tags=\["posts"\], dependencies=\[Depends\(get_current_user\)\]\)/,
-        );
+        assert.match(router, SIGNED_IN_ROUTER);
         assert.match(router, /status_code=status\.HTTP_201_CREATED/);
-        assert.match(router, /limit: Annotated\[int, Query\(ge=1, le=100\)\] = 20/);
         assert.match(
           router,
-          /except IntegrityError as exc:\n {8}raise HTTPException\(status\.HTTP_409_CONFLICT/,
+          /response\.headers\["Location"\] = str\(request\.url_for\("read_post", post_id=post\.id\)\)/,
         );
-        assert.match(router, /title is already taken, or author_id/);
-        assert.match(router, /is still referenced by other rows/);
+        assert.match(router, /async def list_posts\(db: SessionDep, skip: Skip = 0, limit: Limit = 20\)/);
+        assert.match(router, /async def read_post\(db: SessionDep, post_id: RowId\) -> Post:/);
+        assert.match(
+          router,
+          /except IntegrityError as exc:\n {8}detail = await explain_conflict\(db, Post, post_in\.model_dump\(\)\)\n {8}raise HTTPException\(status\.HTTP_409_CONFLICT, detail\)/,
+        );
+        assert.match(router, /detail = await explain_references\(db, Post, post_id\)/);
+        assert.match(router, /responses=responses\(201, 400, 409, 413\)/);
         const aggregator = read(project, AGGREGATOR);
         assert.match(
           aggregator,
@@ -79,6 +87,12 @@ describe('forge:crud', () => {
         assert.match(tests, /async def test_duplicate_is_409/);
         assert.match(tests, /async def test_missing_reference_is_409/);
         assert.match(tests, /"title": "x" \* 201/);
+        assert.match(tests, /async def test_a_nul_character_is_422/);
+        assert.match(tests, /async def test_ids_and_offsets_outside_the_column_range_are_422/);
+        assert.match(tests, /async def test_a_row_deleted_during_an_update_is_404/);
+        // author_id references users without ondelete: deleting the user is refused while a post refers to it.
+        assert.match(tests, /async def test_deleting_what_author_id_references\(/);
+        assert.match(tests, /assert "posts\.author_id" in response\.json\(\)\["detail"\]/);
         for (const line of [crud, schemas, router, tests].flatMap((text) => text.split('\n'))) {
           assert.ok(line.length <= 100, `longer than 100 characters: ${line}`);
         }
@@ -114,8 +128,8 @@ describe('forge:crud', () => {
     await runModel(project, ['Post', 'views:int:default=0', 'subtitle:str:max=80:optional']);
     await runCrud(project, ['Post']);
     const schemas = read(project, 'app/schemas/post.py');
-    assert.match(schemas, /views: int = Field\(default=0, ge=-2_147_483_648, le=2_147_483_647\)/);
-    assert.match(schemas, /subtitle: str \| None = Field\(default=None, max_length=80\)/);
+    assert.match(schemas, /views: Int32 = 0/);
+    assert.match(schemas, /subtitle: Text \| None = Field\(default=None, max_length=80\)/);
     assert.match(read(project, 'tests/api/test_posts.py'), /"views": 7/);
   });
 
@@ -124,7 +138,7 @@ describe('forge:crud', () => {
     await runCrud(project, POST);
     await runCrud(project, ['Post', 'views:int:default=0']);
     assert.match(read(project, 'app/models/post.py'), /views: int/);
-    assert.match(read(project, 'app/schemas/post.py'), /views: int/);
+    assert.match(read(project, 'app/schemas/post.py'), /views: Int32/);
   });
 
   it('never overwrites an edited file silently: the conflict prompt decides', async () => {
@@ -146,33 +160,30 @@ describe('forge:crud', () => {
       ['action'],
     );
     assert.equal(read(project, 'app/routers/v1/posts.py'), edited);
-    assert.match(read(project, 'app/schemas/post.py'), /views: int/);
+    assert.match(read(project, 'app/schemas/post.py'), /views: Int32/);
     assert.match(read(project, 'tests/api/test_posts.py'), /"views": 7/);
     await runCrud(project, ['Post']);
     assert.doesNotMatch(read(project, 'app/routers/v1/posts.py'), /# mine/);
-    assert.match(read(project, 'app/schemas/post.py'), /views: int/);
+    assert.match(read(project, 'app/schemas/post.py'), /views: Int32/);
   });
 
   it('honours --skip-tests and --prefix, and a re-run keeps both', async () => {
     const project = await newProject('mysql', 'sqlmodel');
     await runCrud(project, ['Tag', 'label:str:max=40:unique'], { skipTests: true, prefix: '/blog/tags' });
     assert.ok(!listFiles(project).includes('tests/api/test_tags.py'));
-    const prefix = /APIRouter\(prefix="\/blog\/tags", tags=\["tags"\]/;
+    const prefix = /APIRouter\(\n {4}prefix="\/blog\/tags",\n {4}tags=\["tags"\],/;
     assert.match(read(project, 'app/routers/v1/tags.py'), prefix);
     await runCrud(project, ['Tag', 'color:str:max=20:optional']);
     assert.ok(!listFiles(project).includes('tests/api/test_tags.py'));
     assert.match(read(project, 'app/routers/v1/tags.py'), prefix);
-    assert.match(read(project, 'app/schemas/tag.py'), /color: str \| None/);
+    assert.match(read(project, 'app/schemas/tag.py'), /color: Text \| None/);
   });
 
   it('with --auth, the endpoints need a signed-in user unless --public, which a re-run keeps', async () => {
     const project = await newProject();
     await runCrud(project, POST);
     const router = read(project, 'app/routers/v1/posts.py');
-    assert.match(
-      router,
-      /router = APIRouter\(prefix="\/posts", tags=\["posts"\], dependencies=\[Depends\(get_current_user\)\]\)/,
-    );
+    assert.match(router, SIGNED_IN_ROUTER);
     assert.match(router, /^from app\.routers\.dependencies import get_current_user$/m);
     const tests = read(project, 'tests/api/test_posts.py');
     assert.match(tests, /^import pytest\nfrom fastapi\.encoders import jsonable_encoder$/m);
@@ -181,7 +192,7 @@ describe('forge:crud', () => {
 
     await runCrud(project, ['Post'], { public: true });
     assert.doesNotMatch(read(project, 'app/routers/v1/posts.py'), /get_current_user/);
-    assert.doesNotMatch(read(project, 'tests/api/test_posts.py'), /user_headers|import pytest/);
+    assert.doesNotMatch(read(project, 'tests/api/test_posts.py'), /\buser_headers|def client/);
     await runCrud(project, ['Post']);
     assert.doesNotMatch(read(project, 'app/routers/v1/posts.py'), /get_current_user/);
     assert.equal(
@@ -195,9 +206,12 @@ describe('forge:crud', () => {
     await runCrud(project, POST);
     assert.match(
       read(project, 'app/routers/v1/posts.py'),
-      /router = APIRouter\(prefix="\/posts", tags=\["posts"\]\)/,
+      /router = APIRouter\(prefix="\/posts", tags=\["posts"\], responses=responses\(503\)\)/,
     );
-    assert.doesNotMatch(read(project, 'tests/api/test_posts.py'), /user_headers/);
+    const tests = read(project, 'tests/api/test_posts.py');
+    assert.doesNotMatch(tests, /user_headers/);
+    // Without auth, deleting the referenced user needs no token.
+    assert.match(tests, /response = await client\.delete\(f"\/api\/v1\/users\/\{target\}"\)/);
   });
 
   it('refuses, before writing, to rewrite an edited file in a run that cannot ask', async () => {
@@ -223,7 +237,7 @@ describe('forge:crud', () => {
       result.askedQuestions.map((q) => q.name),
       ['name', 'type', 'modifiers', 'name', 'confirmed'],
     );
-    assert.match(read(project, 'app/schemas/story.py'), /headline: str = Field\(max_length=120\)/);
+    assert.match(read(project, 'app/schemas/story.py'), /headline: Text = Field\(max_length=120\)/);
   });
 
   describe('bad input: a clear error, nothing written', () => {
@@ -243,7 +257,7 @@ describe('forge:crud', () => {
         /no definition .* no field specs/,
       ],
       ['an invalid prefix', POST, { prefix: 'posts/' }, /Invalid --prefix "posts\/"/],
-      ['a name the resource modules import', ['Query', 'a:str'], {}, /would shadow/],
+      ['a name the resource modules import', ['RowId', 'a:str'], {}, /would shadow/],
       ['what forge:model refuses', ['Post', 'a:varchar'], {}, /unknown type "varchar"/],
     ];
     for (const [label, args, options, message] of cases) {

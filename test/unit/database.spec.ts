@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import yeomanAssert from 'yeoman-assert';
@@ -20,23 +20,30 @@ const COMMON_FILES = [
   'alembic/script.py.mako',
   'app/__init__.py',
   'app/core/__init__.py',
+  'app/core/common_passwords.txt',
   'app/core/config.py',
   'app/core/database/__init__.py',
   'app/core/database/base.py',
   'app/core/database/connection.py',
   'app/core/database/dependencies.py',
+  'app/core/database/faults.py',
   'app/core/database/types.py',
+  'app/core/errors.py',
+  'app/core/middleware.py',
   'app/core/security.py',
   'app/crud/__init__.py',
+  'app/crud/conflicts.py',
   'app/crud/user.py',
   'app/main.py',
   'app/models/__init__.py',
   'app/models/user.py',
   'app/routers/__init__.py',
   'app/routers/health.py',
+  'app/routers/params.py',
   'app/routers/v1/__init__.py',
   'app/routers/v1/users.py',
   'app/schemas/__init__.py',
+  'app/schemas/types.py',
   'app/schemas/user.py',
   'pyproject.toml',
   'tests/__init__.py',
@@ -45,6 +52,7 @@ const COMMON_FILES = [
   'tests/conftest.py',
   'tests/test_config.py',
   'tests/test_database.py',
+  'tests/test_errors.py',
   'tests/test_health.py',
   'tests/test_user_crud.py',
 ];
@@ -83,6 +91,10 @@ describe('forge:database', () => {
           assert.deepEqual(files, expected);
         });
 
+        it('writes .env, which holds the secret key, readable by its owner only', () => {
+          assert.equal(statSync(join(project, '.env')).mode & 0o777, 0o600);
+        });
+
         it('depends on its own driver only', () => {
           const pyproject = read('pyproject.toml');
           for (const [db, driver] of Object.entries(DRIVERS)) {
@@ -96,7 +108,7 @@ describe('forge:database', () => {
         it('connects the manager to the backend module of its database', () => {
           assert.match(
             read('app/core/database/connection.py'),
-            new RegExp(`from app\\.core\\.database\\.${database} import create_engine`),
+            new RegExp(`from app\\.core\\.database\\.${database} import (BoundedSession, )?create_engine`),
           );
           assert.match(
             read('.env'),
@@ -120,6 +132,36 @@ describe('forge:database', () => {
           assert.match(config, /POOL_TIMEOUT: float = Field\(default=30, ge=0\)/);
           assert.match(config, /POOL_PRE_PING: bool = True/);
           assert.match(config, /ECHO: bool = False/);
+          assert.match(config, /DB_STATEMENT_TIMEOUT: float = Field\(default=30, gt=0\)/);
+          assert.equal(
+            /DB_CONNECT_TIMEOUT: float = Field\(default=5, gt=0\)/.test(config),
+            database !== 'sqlite',
+          );
+          assert.match(config, /MAX_REQUEST_BYTES: int = Field\(default=1_048_576, ge=1\)/);
+          assert.match(config, /PASSWORD_MIN_LENGTH: int = Field\(default=8, ge=8, le=128\)/);
+        });
+
+        it('bounds connecting and every statement, the way its driver can', () => {
+          const backend = read(`app/core/database/${database}.py`);
+          const timeouts = {
+            postgresql: [
+              /"timeout": settings\.DB_CONNECT_TIMEOUT/,
+              /"statement_timeout": str\(/,
+              /"command_timeout"/,
+            ],
+            mysql: [
+              /async_creator_fn/,
+              /max_statement_time/,
+              /max_execution_time/,
+              /class BoundedSession\(AsyncSession\)/,
+            ],
+            sqlite: [/connect_args = \{"timeout": settings\.DB_STATEMENT_TIMEOUT\}/],
+          }[database];
+          for (const pattern of timeouts) assert.match(backend, pattern);
+          assert.equal(
+            /class_=BoundedSession/.test(read('app/core/database/connection.py')),
+            database === 'mysql',
+          );
         });
 
         it(`writes the users model in ${orm} style`, () => {
