@@ -9,8 +9,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DATABASES, ORMS, type Database, type Orm } from '../../src/lib/config.js';
 import { call, freePort } from '../support/http.js';
-import { prepareProject, withServer, type E2EProject } from '../support/project.js';
-import { mustRun, run } from '../support/python.js';
+import { createSuperuser, prepareProject, withServer, type E2EProject } from '../support/project.js';
+import { run } from '../support/python.js';
 import { serverUrl } from '../support/servers.js';
 
 const CASES: { database: Database; orm: Orm; auth: boolean }[] = [
@@ -73,20 +73,7 @@ for (const { database, orm, auth } of CASES) {
 
     if (auth) {
       it('registers, logs in, refreshes, calls /users/me; the superuser from the CLI may list users', async () => {
-        const cli = [
-          '-m',
-          'app.cli',
-          'create-superuser',
-          '--username',
-          'root',
-          '--email',
-          'root@example.com',
-        ];
-        const created = await mustRun(join(project!.bin, 'python'), cli, {
-          cwd: project!.root,
-          env: { ...project!.env, SUPERUSER_PASSWORD: 'root-password' },
-        });
-        assert.match(created, /Created superuser root/);
+        assert.match(await createSuperuser(project!, 'root-password'), /Created superuser root/);
         await withServer(project!, async (base) => {
           const alice = { username: 'alice', email: 'alice@example.com', password: 's3cret-pass' };
           assert.equal((await call(base, 'POST', '/auth/register', { json: alice })).status, 201);
@@ -103,6 +90,19 @@ for (const { database, orm, auth } of CASES) {
           });
           assert.deepEqual([wrong.status, unknown.status], [401, 401]);
           assert.deepEqual(wrong.json, unknown.json);
+          // A flood of wrong passwords: Argon2 runs with no pooled connection held, so every login is a
+          // 401 (not a 500 from an exhausted pool) and /health, during it, says the database is fine.
+          const flood = Array.from({ length: 100 }, (_, n) =>
+            call(base, 'POST', '/auth/login', {
+              form: { username: n % 2 ? 'alice' : `nobody${n}`, password: 'nope' },
+            }),
+          );
+          const healthDuringFlood = fetch(`${base}/health`);
+          assert.deepEqual(
+            [...new Set((await Promise.all(flood)).map((response) => response.status))],
+            [401],
+          );
+          assert.equal((await healthDuringFlood).status, 200);
 
           const refreshed = await call(base, 'POST', '/auth/refresh', {
             json: { refresh_token: login.json['refresh_token'] },

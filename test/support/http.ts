@@ -67,23 +67,24 @@ export interface CallResult {
   status: number;
   /** The parsed JSON body (an empty object when there is none). */
   json: Record<string, unknown>;
+  headers: Headers;
 }
 
 /**
- * One HTTP call on a running app under /api/v1: a JSON body, or a form when `form` is set (the OAuth2 login),
- * with an optional bearer token.
+ * One HTTP call on a running app under /api/v1: a JSON body (`json`, or `raw` JSON text that JSON.stringify
+ * cannot write, such as NaN), or a form when `form` is set (the OAuth2 login), with an optional bearer token.
  */
 export async function call(
   base: string,
   method: string,
   path: string,
-  options: { json?: unknown; form?: Record<string, string>; token?: string } = {},
+  options: { json?: unknown; raw?: string; form?: Record<string, string>; token?: string } = {},
 ): Promise<CallResult> {
   const headers: Record<string, string> = {};
   let body: string | undefined;
-  if (options.json !== undefined) {
+  if (options.json !== undefined || options.raw !== undefined) {
     headers['content-type'] = 'application/json';
-    body = JSON.stringify(options.json);
+    body = options.raw ?? JSON.stringify(options.json);
   } else if (options.form !== undefined) {
     headers['content-type'] = 'application/x-www-form-urlencoded';
     body = new URLSearchParams(options.form).toString();
@@ -91,5 +92,6 @@ export async function call(
   if (options.token !== undefined) headers['authorization'] = `Bearer ${options.token}`;
   const response = await fetch(`${base}/api/v1${path}`, { method, headers, body });
   const text = await response.text();
-  return { status: response.status, json: (text ? JSON.parse(text) : {}) as Record<string, unknown> };
+  const json = (text ? JSON.parse(text) : {}) as Record<string, unknown>;
+  return { status: response.status, json, headers: response.headers };
 }

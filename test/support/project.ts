@@ -84,6 +84,15 @@ export async function prepareProject(
   };
 }
 
+/** Create the superuser `root` with the project's own CLI, as its README says; the CLI's output. */
+export async function createSuperuser(project: Pick<E2EProject, 'root' | 'bin' | 'env'>, password: string) {
+  const cli = ['-m', 'app.cli', 'create-superuser', '--username', 'root', '--email', 'root@example.com'];
+  return mustRun(join(project.bin, 'python'), cli, {
+    cwd: project.root,
+    env: { ...project.env, SUPERUSER_PASSWORD: password },
+  });
+}
+
 /**
  * Run `body` against the project under uvicorn on a free port, once /health answers 200; then stop the
  * server, which must exit cleanly. Returns the server's output.

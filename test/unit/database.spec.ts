@@ -145,17 +145,21 @@ describe('forge:database', () => {
           const backend = read(`app/core/database/${database}.py`);
           const timeouts = {
             postgresql: [
-              /"timeout": settings\.DB_CONNECT_TIMEOUT/,
-              /"statement_timeout": str\(/,
-              /"command_timeout"/,
+              /connect_timeout = settings\.DB_CONNECT_TIMEOUT if timeout is None else timeout/,
+              /"timeout": connect_timeout/,
+              /"statement_timeout": str\(int\(statement_timeout \* 1000\)\)/,
+              /"command_timeout": statement_timeout \+ CLIENT_GRACE_SECONDS/,
             ],
             mysql: [
-              /async_creator_fn/,
+              /"async_creator_fn": partial\(_connect, seconds=connect_timeout\)/,
               /max_statement_time/,
               /max_execution_time/,
+              /isolation_level="READ COMMITTED"/,
               /class BoundedSession\(AsyncSession\)/,
             ],
-            sqlite: [/connect_args = \{"timeout": settings\.DB_STATEMENT_TIMEOUT\}/],
+            sqlite: [
+              /connect_args = \{"timeout": settings\.DB_STATEMENT_TIMEOUT if timeout is None else timeout\}/,
+            ],
           }[database];
           for (const pattern of timeouts) assert.match(backend, pattern);
           assert.equal(
