@@ -4,7 +4,7 @@ import Generator, { type BaseOptions } from 'yeoman-generator';
 import { CONFIG_KEY, findProjectRoot } from '../lib/base.js';
 import { DATABASES, ORMS, parseChoice, templateContext, type ForgeConfig } from '../lib/config.js';
 import { renderFiles } from '../lib/files.js';
-import { projectNameError, toPackageName } from '../lib/names.js';
+import { descriptionError, projectNameError, toPackageName } from '../lib/names.js';
 import { installPythonEnvironment, nextSteps } from './install.js';
 import { APP_FILES } from './files.js';
 import { DEFAULT_ANSWERS, DEFAULT_PROJECT_NAME, declareOptions, questions, type Answers } from './prompts.js';
@@ -44,7 +44,11 @@ export default class AppGenerator extends Generator<Partial<ForgeConfig>, AppOpt
       this.known.projectName = name;
     }
     if (this.known.projectName !== undefined) this._checkProjectName(this.known.projectName);
-    if (typeof description === 'string') this.known.description = description;
+    if (typeof description === 'string') {
+      const error = descriptionError(description);
+      if (error !== undefined) throw new Error(error);
+      this.known.description = description;
+    }
     if (database !== undefined) this.known.database = parseChoice('database', database, DATABASES);
     if (orm !== undefined) this.known.orm = parseChoice('orm', orm, ORMS);
     if (typeof docker === 'boolean') this.known.docker = docker;

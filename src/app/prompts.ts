@@ -13,7 +13,7 @@ import {
   type Database,
   type Orm,
 } from '../lib/config.js';
-import { projectNameError } from '../lib/names.js';
+import { descriptionError, projectNameError } from '../lib/names.js';
 
 export const DEFAULT_PROJECT_NAME = 'my-api';
 export const DEFAULT_DESCRIPTION = 'A FastAPI service with an async database layer.';
@@ -70,7 +70,13 @@ export function questions(missing: ReadonlySet<keyof Answers>) {
       default: DEFAULT_PROJECT_NAME,
       validate: (value: string) => projectNameError(value) ?? true,
     },
-    { type: 'input', name: 'description', message: 'Description', default: DEFAULT_DESCRIPTION },
+    {
+      type: 'input',
+      name: 'description',
+      message: 'Description',
+      default: DEFAULT_DESCRIPTION,
+      validate: (value: string) => descriptionError(value) ?? true,
+    },
     {
       type: 'select',
       name: 'database',

@@ -2,6 +2,7 @@
  * The project's identity, stored once in `.yo-rc.json` under the `generator-forge` key and read by every
  * sub-generator. The option choices live here so prompts, CLI validation and templates share one list.
  */
+import { pyString } from './render.js';
 
 export const DATABASES = ['sqlite', 'postgresql', 'mysql'] as const;
 export type Database = (typeof DATABASES)[number];
@@ -60,6 +61,8 @@ export function templateContext(config: ForgeConfig) {
         ? 'unset: a temporary file, deleted after the run'
         : 'created empty for each run and dropped afterwards',
     driverRequirements: DRIVER_REQUIREMENTS[database],
+    /** A Python string literal of the text, quoted as ruff format quotes it. */
+    pyString,
     /** A model attribute inside a SQL expression: SQLModel types it as its Python value, so it wraps it in col(). */
     column: (attribute: string) => (orm === 'sqlmodel' ? `col(${attribute})` : attribute),
     isPostgresql: database === 'postgresql',

@@ -74,6 +74,16 @@ export function toPackageName(projectName: string): string {
 }
 
 /**
+ * Check a project description: it becomes one line of Python, TOML and Markdown. Returns an error message, or
+ * undefined when it is valid.
+ */
+export function descriptionError(description: string): string | undefined {
+  // eslint-disable-next-line no-control-regex
+  if (!/[\u0000-\u001f\u007f]/.test(description)) return undefined;
+  return 'Invalid --description: one line of text is expected, without control characters such as a newline or a tab.';
+}
+
+/**
  * Check a project name: it becomes a directory, a PEP 508 distribution name and (snake_cased) a Python
  * identifier and a database name. Returns an error message, or undefined when the name is valid.
  */

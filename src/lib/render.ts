@@ -31,6 +31,13 @@ export function pyCall(indent: string, prefix: string, args: string[], suffix = 
   return `${indent}${prefix}(\n${args.map((arg) => `${indent}    ${arg},`).join('\n')}\n${indent})${suffix}`;
 }
 
+/** A Python string literal as ruff format writes it: double quotes, unless single ones need fewer escapes. */
+export function pyString(text: string): string {
+  const count = (quote: string) => text.split(quote).length - 1;
+  const quote = count('"') > count("'") ? "'" : '"';
+  return `${quote}${text.replace(/\\/g, '\\\\').replaceAll(quote, `\\${quote}`)}${quote}`;
+}
+
 /** Collects `import module` and `from module import name` lines and prints them as ruff's isort would. */
 export class Imports {
   #modules = new Map<string, Set<string>>();

@@ -246,6 +246,12 @@ describe('forge (app)', () => {
       ['a Python keyword', {}, ['class'], /"class" is a Python keyword/],
       ['a name that shadows the app package', {}, ['app'], /would shadow the "app" module/],
       ['a name that shadows a dependency', {}, ['FastAPI'], /would shadow the "fastapi" module/],
+      [
+        'a description of two lines',
+        { description: 'First line\nsecond line' },
+        ['api'],
+        /Invalid --description: one line of text is expected/,
+      ],
     ];
     for (const [label, options, args, message] of cases) {
       it(`refuses ${label}`, async () => {

@@ -8,6 +8,7 @@ import {
   toSnakeCase,
 } from '../../src/lib/names.js';
 import { insertAtNeedle, NeedleError } from '../../src/lib/python.js';
+import { pyString } from '../../src/lib/render.js';
 
 describe('lib/names', () => {
   it('accepts directory-and-package-friendly project names', () => {
@@ -75,5 +76,15 @@ describe('lib/python needles', () => {
         error instanceof NeedleError &&
         /app\/routers\/v1\/__init__\.py.*"# forge-needle-x" is missing/.test(error.message),
     );
+  });
+});
+
+describe('lib/render pyString', () => {
+  it('quotes as ruff format does: double quotes unless single ones need fewer escapes', () => {
+    assert.equal(pyString('plain'), '"plain"');
+    assert.equal(pyString("it's"), '"it\'s"');
+    assert.equal(pyString('say "hi"'), '\'say "hi"\'');
+    assert.equal(pyString('a "b" \\ c'), '\'a "b" \\\\ c\'');
+    assert.equal(pyString(`"it's"`), `'"it\\'s"'`);
   });
 });
