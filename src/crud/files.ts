@@ -68,7 +68,6 @@ export function resourceContext(
   if (options.signedIn) {
     routerImports.add('fastapi', 'Depends').add('app.routers.dependencies', 'get_current_user');
   }
-  const exactTypes = new Set(['str', 'text', 'int', 'bigint', 'bool', 'json']);
   return {
     ...templateContext(config),
     spec,
@@ -89,7 +88,6 @@ export function resourceContext(
     schema: schemaLines(spec),
     routerImports: routerImports.render(),
     tests,
-    exactFields: spec.fields.filter((f) => !f.optional && exactTypes.has(f.type)).map((f) => f.name),
     fixtures: tests.needsSession ? 'client: AsyncClient, session: AsyncSession' : 'client: AsyncClient',
     sessionParam: tests.needsSession ? 'session: AsyncSession' : '',
     sessionArg: tests.needsSession ? 'session' : '',

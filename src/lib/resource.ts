@@ -169,6 +169,70 @@ function sampleValue(field: FieldSpec, imports: Imports): { value: string; usesN
   }
 }
 
+/**
+ * Values that no column of the field's type can store, as Python literals with what is wrong with them: the API
+ * refuses each with a 422 on every database.
+ */
+function refusedValues(field: FieldSpec): [value: string, why: string][] {
+  switch (field.type) {
+    case 'str':
+      return [
+        [`"x" * ${(field.max ?? DEFAULT_STRING_LENGTH) + 1}`, 'too long'],
+        ['"a\\x00b"', 'a NUL character'],
+      ];
+    case 'text':
+      return [
+        ['"a\\x00b"', 'a NUL character'],
+        ['"é" * 40_000', 'over 64 KiB of UTF-8'],
+      ];
+    case 'int':
+      return [
+        ['2**31', 'out of range'],
+        ['"7"', 'a string'],
+      ];
+    case 'bigint':
+      return [
+        ['2**63', 'out of range'],
+        ['True', 'a boolean'],
+      ];
+    case 'float':
+      return [['"1.5"', 'a string']];
+    case 'decimal': {
+      const scale = field.scale ?? DEFAULT_SCALE;
+      const whole = (field.precision ?? DEFAULT_PRECISION) - scale;
+      return [
+        [JSON.stringify('9'.repeat(whole + 1)), 'too many digits'],
+        [JSON.stringify(`0.${'1'.repeat(scale + 1)}`), 'too many decimal places'],
+        ['"1e3"', 'an exponent'],
+      ];
+    }
+    case 'bool':
+      return [
+        ['1', 'a number'],
+        ['"true"', 'a string'],
+      ];
+    case 'date':
+      return [
+        ['"2024-13-01"', 'no such date'],
+        ['20240101', 'a number'],
+      ];
+    case 'datetime':
+      return [
+        ['"2024-01-02T03:04:05"', 'no time zone'],
+        ['"0001-01-01T00:30:00+01:00"', 'before year 1 in UTC'],
+      ];
+    case 'time':
+      return [['"25:00"', 'no such time']];
+    case 'uuid':
+      return [['"not-a-uuid"', 'not a UUID']];
+    case 'json':
+      return [
+        ['[1, 2]', 'not an object'],
+        ['{"key\\x00": 1}', 'a NUL character in a key'],
+      ];
+  }
+}
+
 /** A function that inserts one row of a model the resource depends on, through the ORM. */
 export interface DependencyHelper {
   name: string;
@@ -200,10 +264,10 @@ export interface TestPlan {
   required: string[];
   /** The first field, sent with a value of the wrong type for a 422. */
   first?: string;
-  /** A str field with its max length, for a too-long 422. */
-  tooLong?: { name: string; max: number };
-  /** A str or text field: a NUL character in it is a 422. */
-  text?: string;
+  /** How the create test compares each field sent with the value the API returns. */
+  checks: { name: string; kind: 'exact' | 'decimal' | 'datetime' | 'time' }[];
+  /** Values no column of the field's type stores, each a 422: [field, Python literal, description]. */
+  refused: [string, string, string][];
   /** A float or decimal field: NaN and infinities are a 422. */
   number?: string;
   /** A decimal field: strings keep their digits or are refused, JSON numbers are rounded to `rounded`. */
@@ -270,9 +334,10 @@ export function testPlan(
       usesN: values.some((v) => v.usesN),
     });
   };
-  // Every required field (defaults included, so unique ones differ per row); optional ones stay null.
+  // Every field (defaults included, so unique ones differ per row), but an optional reference to the model
+  // itself, which a first row has nothing to point at.
   const payloadValues = spec.fields
-    .filter((f) => !f.optional)
+    .filter((f) => !(f.optional && referenceOf(f, specs)?.model.name === spec.name))
     .map((f) => ({ name: f.name, ...valueOf(f, new Set([spec.name])) }));
   const references: ReferenceTest[] = [];
   for (const field of spec.fields) {
@@ -298,7 +363,22 @@ export function testPlan(
     patch = { name: patchField.name, value: JSON.stringify('changed'.slice(0, Math.max(1, max))) };
   } else if (patchField?.type === 'bool') patch = { name: patchField.name, value: 'False' };
   else if (patchField !== undefined) patch = { name: patchField.name, value: '42' };
-  const tooLong = spec.fields.find((f) => f.type === 'str');
+  const checks = payloadValues.map(({ name }) => {
+    const type = spec.fields.find((f) => f.name === name)!.type;
+    const kind = type === 'decimal' || type === 'datetime' || type === 'time' ? type : 'exact';
+    return { name, kind } as const;
+  });
+  for (const { kind } of checks) {
+    if (kind === 'decimal') imports.add('decimal', 'Decimal');
+    else if (kind === 'datetime') imports.add('datetime', 'datetime');
+    else if (kind === 'time') imports.add('datetime', 'UTC', 'time');
+  }
+  const refused = spec.fields.flatMap((field) =>
+    refusedValues(field).map(([value, why]): [string, string, string] => [field.name, value, why]),
+  );
+  if (refused.length > 0) imports.module('pytest');
+  // The update test checks that updated_at moved forward.
+  if (spec.timestamps && patch !== undefined) imports.add('datetime', 'datetime');
   const decimalField = spec.fields.find((f) => f.type === 'decimal');
   const scale = decimalField?.scale ?? DEFAULT_SCALE;
   // What 1 / 3, sent as a JSON number, is once rounded to the column's scale.
@@ -333,8 +413,8 @@ export function testPlan(
     foreignKey: spec.fields.find((f) => f.fk !== undefined || f.ref !== undefined)?.name,
     required: spec.fields.filter((f) => !f.optional && f.default === undefined).map((f) => f.name),
     first: spec.fields[0]?.name,
-    tooLong: tooLong && { name: tooLong.name, max: tooLong.max ?? DEFAULT_STRING_LENGTH },
-    text: plain.find((f) => f.type === 'str' || f.type === 'text')?.name,
+    checks,
+    refused,
     number,
     decimal,
     references,
