@@ -17,7 +17,7 @@ import { Recorder, sleep, startLoad, waitForStatus, type Load, type Sample } fro
 import { FORGE_GENERATORS, generatorPath } from '../support/paths.js';
 import { startPrivateMariadb, startPrivatePostgres, type PrivateServer } from '../support/private-db.js';
 import { generateProject, IN_CI } from '../support/project.js';
-import { mustRun, projectRequirements, run, venvFor } from '../support/python.js';
+import { installProject, mustRun, run } from '../support/python.js';
 
 /** The app's settings, in seconds: small, so that every fault resolves fast. */
 const POOL_TIMEOUT = 2;
@@ -97,7 +97,7 @@ for (const { database, label, start } of CASES) {
         .cd(root)
         .withArguments(['Note', 'body:text'])
         .withOptions({ force: true });
-      bin = join(await venvFor(projectRequirements(join(root, 'pyproject.toml'))), 'bin');
+      bin = await installProject(root);
       await server.createDatabase(dbName);
       env = {
         ...process.env,
@@ -132,7 +132,7 @@ for (const { database, label, start } of CASES) {
 
     /**
      * What uvicorn logged since the last call, summed up: it must still run, and no request may have failed as a
-     * bug (the 500 handler's "Database error on" or an exception that escaped the app). Other errors, such as
+     * bug (the 500 handler's "Unhandled error on" or an exception that escaped the app). Other errors, such as
      * SQLAlchemy's own about a connection it closes, are printed for the record.
      */
     let logged = 0;
@@ -148,7 +148,7 @@ for (const { database, label, start } of CASES) {
       console.log(`      uvicorn logged ${warnings.length} warnings, ${errors.length} errors`);
       for (const line of new Set([...warnings, ...errors].map(shape))) console.log(`        ${line}`);
       assert.equal(app!.process.exitCode, null, `uvicorn exited:\n${output}`);
-      assert.doesNotMatch(output, /Database error on|Exception in ASGI application/, output);
+      assert.doesNotMatch(output, /Unhandled error on|Exception in ASGI application/, output);
     };
 
     it('answers 503 while the server is down, recovers when it is back, and loses no acknowledged write', async () => {

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { DATABASES, ORMS } from '../../src/lib/config.js';
 import { runGenerator } from '../support/generate.js';
 import { generatorPath } from '../support/paths.js';
-import { prepareProject, type E2EProject } from '../support/project.js';
+import { passGeneratedTests, prepareProject, type E2EProject } from '../support/project.js';
 
 /** Every type and every modifier, and both kinds of foreign key. */
 export const POST_FIELDS = [
@@ -88,13 +88,18 @@ for (const database of DATABASES) {
       });
 
       it('stays ruff, ruff-format and mypy --strict clean, and the generated tests pass', async () => {
-        await inProject('ruff', ['check', '--no-cache', '--exclude', 'model_roundtrip.py', '.']);
-        await inProject('ruff', ['format', '--no-cache', '--check', '--exclude', 'model_roundtrip.py', '.']);
+        await inProject('ruff', ['check', '--no-cache', '--extend-exclude', 'model_roundtrip.py', '.']);
+        await inProject('ruff', [
+          'format',
+          '--no-cache',
+          '--check',
+          '--extend-exclude',
+          'model_roundtrip.py',
+          '.',
+        ]);
         await inProject('mypy', ['--no-incremental']);
         await inProject('alembic', ['downgrade', 'base']);
-        const output = await inProject('python', ['-m', 'pytest', '-q', '-p', 'no:cacheprovider']);
-        assert.match(output, /\d+ passed/);
-        assert.doesNotMatch(output, /failed|error/i);
+        await passGeneratedTests(project!);
       });
     });
   }

@@ -10,7 +10,7 @@ import { dirname, join } from 'node:path';
 import { call } from '../support/http.js';
 import { withServer } from '../support/project.js';
 import { REPO_ROOT } from '../support/paths.js';
-import { mustRun, run, uv as findUv } from '../support/python.js';
+import { mustFail, mustRun, uv as findUv } from '../support/python.js';
 
 const YO = join(REPO_ROOT, 'node_modules', '.bin', 'yo');
 const IS_ROOT = process.getuid?.() === 0;
@@ -57,9 +57,11 @@ describe('e2e: the yo CLI', function () {
   });
 
   it('rejects an unknown option value with a one-line reason and writes nothing', async () => {
-    const result = await run(YO, ['forge', 'bad', '--database', 'oracle', '--defaults'], { cwd: work, env });
-    assert.notEqual(result.status, 0);
-    assert.match(result.output, /Invalid --database "oracle": expected one of sqlite, postgresql, mysql/);
+    const output = await mustFail(YO, ['forge', 'bad', '--database', 'oracle', '--defaults'], {
+      cwd: work,
+      env,
+    });
+    assert.match(output, /Invalid --database "oracle": expected one of sqlite, postgresql, mysql/);
     assert.equal(existsSync(join(work, 'bad')), false);
   });
 

@@ -2,13 +2,14 @@
  * A generated project wired for the end-to-end suite: its own databases on the local server (SQLite: files in
  * the project), the cached virtual environment for its dependency set, and a runner for its commands.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import type { Database, Orm } from '../../src/lib/config.js';
 import { runApp } from './generate.js';
 import { freePort, startProcess, waitForHttp } from './http.js';
-import { mustRun, projectRequirements, venvFor } from './python.js';
+import { installProject, mustRun } from './python.js';
 import { createDatabase, dropDatabase, isPortOpen, SERVER_PORTS, serverUrl } from './servers.js';
 
 export const IN_CI = process.env['CI'] === 'true';
@@ -44,7 +45,7 @@ export async function generateProject(
 
 /**
  * Skip (off CI) or fail (CI=true) when the combination's server is down; otherwise generate the project,
- * point DATABASE_URL / TEST_DATABASE_URL at databases of this run and find its virtual environment.
+ * point DATABASE_URL / TEST_DATABASE_URL at databases of this run and install it in its own `.venv`.
  */
 export async function prepareProject(
   context: Mocha.Context,
@@ -61,7 +62,7 @@ export async function prepareProject(
     context.skip();
   }
   const root = await generateProject(database, orm, options);
-  const bin = join(await venvFor(projectRequirements(join(root, 'pyproject.toml'))), 'bin');
+  const bin = await installProject(root);
   const env: NodeJS.ProcessEnv = { ...process.env, PATH: `${bin}:${process.env['PATH']}` };
   delete env['DATABASE_URL'];
   delete env['TEST_DATABASE_URL'];
@@ -118,4 +119,50 @@ export async function withServer(
   if (failure !== undefined) throw failure;
   if (code !== 0) throw new Error(`uvicorn exited with ${code}:\n${server.output()}`);
   return server.output();
+}
+
+/**
+ * Run the generated project's own test suite: it must collect every test function its files define (none lost
+ * to a broken import or a misnamed file), then pass everything it collected, skipping nothing. Returns how many
+ * tests ran.
+ */
+export async function passGeneratedTests(project: E2EProject): Promise<number> {
+  const pytest = ['-m', 'pytest', '-q', '-p', 'no:cacheprovider'];
+  const ids = (await project.run('python', [...pytest, '--collect-only']))
+    .split('\n')
+    .filter((line) => line.startsWith('tests/') && line.includes('::'));
+  const collected = new Set(ids.map((id) => id.replace(/\[.*$/, '')));
+  assert.deepEqual([...collected].sort(), testFunctions(project.root, 'tests').sort());
+  const output = await project.run('python', pytest);
+  assert.equal(/^(\d+) passed/m.exec(output)?.[1], String(ids.length), output);
+  assert.doesNotMatch(output, /skipped|failed|error/i);
+  return ids.length;
+}
+
+/** `path::name` of every module-level test function in the .py files below `folder`. */
+function testFunctions(root: string, folder: string): string[] {
+  return readdirSync(join(root, folder), { withFileTypes: true }).flatMap((entry) => {
+    const path = join(root, folder, entry.name);
+    if (entry.isDirectory()) return testFunctions(root, relative(root, path));
+    if (!entry.name.startsWith('test_') || !entry.name.endsWith('.py')) return [];
+    const names = [...readFileSync(path, 'utf8').matchAll(/^(?:async )?def (test_\w+)/gm)];
+    return names.map((match) => `${relative(root, path)}::${match[1]}`);
+  });
+}
+
+/** The lint and type-check configuration the generated pyproject.toml must keep: mypy --strict, the ruff rules. */
+export async function checkToolConfig(project: E2EProject): Promise<void> {
+  const script =
+    'import json, tomllib\n' +
+    'tool = tomllib.load(open("pyproject.toml", "rb"))["tool"]\n' +
+    'print(json.dumps([tool["mypy"], tool["ruff"]]))';
+  const [mypy, ruff] = JSON.parse(await project.run('python', ['-c', script])) as [
+    Record<string, unknown>,
+    { 'line-length': number; lint: { select: string[] } },
+  ];
+  assert.equal(mypy['strict'], true);
+  assert.deepEqual(mypy['plugins'], ['pydantic.mypy']);
+  assert.deepEqual(mypy['files'], ['app', 'tests', 'alembic']);
+  assert.equal(ruff['line-length'], 100);
+  assert.deepEqual(ruff.lint.select, ['E', 'W', 'F', 'I', 'B', 'UP', 'SIM', 'ASYNC', 'RUF']);
 }

@@ -1,6 +1,7 @@
 /**
- * Python tooling for the end-to-end suite: one virtual environment per dependency set of a generated project,
- * cached under .cache/e2e/venvs/<hash of the requirements>, installed with uv (installed on first use).
+ * Python tooling for the end-to-end suite, with uv (installed on first use): each generated project installed in
+ * its own `.venv`, as its README says, and the suite's tools (schemathesis...) in virtual environments cached
+ * under .cache/e2e/venvs/<hash of the requirements>.
  */
 import { execFileSync, spawn, spawnSync, type SpawnOptions } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -12,8 +13,11 @@ const TOOLS_VENV = join(CACHE_DIR, 'tools');
 const VENVS = join(CACHE_DIR, 'e2e', 'venvs');
 
 export interface RunResult {
+  /** The exit status; null when a signal ended the command (the timeout's SIGKILL included). */
   status: number | null;
   output: string;
+  /** The command ran past `timeoutMs` and was killed. */
+  timedOut: boolean;
 }
 
 /** Run a command, capturing stdout and stderr together; resolves whatever the exit status. */
@@ -29,11 +33,15 @@ export function run(
     let output = '';
     child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 300_000);
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGKILL');
+    }, options.timeoutMs ?? 300_000);
     child.on('error', reject);
     child.on('close', (status) => {
       clearTimeout(timer);
-      resolve({ status, output });
+      resolve({ status, output, timedOut });
     });
   });
 }
@@ -46,9 +54,34 @@ export async function mustRun(
 ): Promise<string> {
   const result = await run(command, args, options);
   if (result.status !== 0) {
-    throw new Error(`${command} ${args.join(' ')} exited with ${result.status}:\n${result.output}`);
+    throw new Error(`${command} ${args.join(' ')} exited with ${result.status}:\n${ending(result.output)}`);
   }
   return result.output;
+}
+
+/**
+ * Run a command that must fail, by its own exit: a non-zero status. Killed by the timeout or by a signal, it
+ * did not fail as expected, it hung or crashed; that is an error too. Resolves its output.
+ */
+export async function mustFail(
+  command: string,
+  args: string[],
+  options: SpawnOptions & { timeoutMs?: number } = {},
+): Promise<string> {
+  const result = await run(command, args, options);
+  const ran = `${command} ${args.join(' ')}`;
+  const output = ending(result.output);
+  if (result.timedOut) throw new Error(`${ran} did not exit within its timeout:\n${output}`);
+  if (result.status === null) throw new Error(`${ran} was killed by a signal:\n${output}`);
+  if (result.status === 0) throw new Error(`${ran} succeeded, but should have failed:\n${output}`);
+  return result.output;
+}
+
+/** The end of a command's output, for an error message (mocha's workers send messages of bounded size). */
+function ending(output: string, limit = 20_000): string {
+  return output.length <= limit
+    ? output
+    : `[${output.length - limit} characters before]\n${output.slice(-limit)}`;
 }
 
 /** uv from PATH, else from .cache/tools (pip-installed there once, under the cache lock). */
@@ -69,21 +102,21 @@ function uvPath(): string {
   return local;
 }
 
-/** The runtime and dev requirements a generated pyproject.toml declares. */
-export function projectRequirements(pyproject: string): string[] {
-  const script =
-    'import json, sys, tomllib\n' +
-    'project = tomllib.load(open(sys.argv[1], "rb"))["project"]\n' +
-    'print(json.dumps(project["dependencies"] + project["optional-dependencies"]["dev"]))';
-  return JSON.parse(
-    execFileSync('python3', ['-c', script, pyproject], { encoding: 'utf8', cwd: REPO_ROOT }),
-  ) as string[];
+/**
+ * Install a generated project the way its README says: a `.venv` in the project, holding the project itself,
+ * editable, with its dev extra (`uv pip install -e '.[dev]'`). After the first time uv's cache makes this a
+ * matter of seconds. Returns the virtual environment's bin folder.
+ */
+export async function installProject(root: string): Promise<string> {
+  const uvBin = await uv();
+  const venv = join(root, '.venv');
+  await mustRun(uvBin, ['venv', '--quiet', '--python', 'python3', venv], { cwd: root });
+  const python = join(venv, 'bin', 'python');
+  await mustRun(uvBin, ['pip', 'install', '--quiet', '--python', python, '-e', '.[dev]'], { cwd: root });
+  return join(venv, 'bin');
 }
 
-/**
- * A virtual environment holding exactly these requirements, shared by every project that declares the same
- * set. The project itself is not installed: commands run from its root, where `app` is importable.
- */
+/** A virtual environment holding exactly these requirements (the suite's tools), shared by every spec. */
 export async function venvFor(requirements: string[]): Promise<string> {
   const key = createHash('sha256')
     .update(JSON.stringify([...requirements].sort()))

@@ -1,0 +1,109 @@
+/**
+ * The options the other specs leave at their defaults, end to end on every database: a --no-auth project with a
+ * description of its own, and forge:crud resources made with --table, --no-timestamps and --prefix, with
+ * --skip-tests, and with --skip-migration (whose migration `alembic revision --autogenerate` then writes, as the
+ * README says). It migrates, matches its models, passes its own tests and linters, and serves each resource where
+ * its options put it.
+ */
+import assert from 'node:assert/strict';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { DATABASES, type Orm } from '../../src/lib/config.js';
+import { runGenerator } from '../support/generate.js';
+import { call } from '../support/http.js';
+import { FORGE_GENERATORS, generatorPath } from '../support/paths.js';
+import {
+  checkToolConfig,
+  passGeneratedTests,
+  prepareProject,
+  withServer,
+  type E2EProject,
+} from '../support/project.js';
+
+/** Each database meets the other ORM than in the alphabetical first pick, so both ORMs meet the options. */
+const ORM_OF: Record<(typeof DATABASES)[number], Orm> = {
+  sqlite: 'sqlmodel',
+  postgresql: 'sqlalchemy',
+  mysql: 'sqlmodel',
+};
+const DESCRIPTION = 'Notes "and" labels \\ with quotes';
+
+for (const database of DATABASES) {
+  const orm = ORM_OF[database];
+  describe(`e2e options: ${database} + ${orm} --no-auth, crud --table --no-timestamps --prefix --skip-tests --skip-migration`, function () {
+    this.timeout(600_000);
+    let project: E2EProject | undefined;
+    const inProject = (command: string, args: string[]) => project!.run(command, args);
+    const crud = (args: string[], options: Record<string, unknown>) =>
+      runGenerator(generatorPath('crud'))
+        .withGenerators(FORGE_GENERATORS)
+        .cd(project!.root)
+        .withArguments(args)
+        .withOptions({ force: true, ...options });
+    const migrations = () =>
+      readdirSync(join(project!.root, 'alembic', 'versions')).filter((f) => f.endsWith('.py'));
+
+    before(async function () {
+      project = await prepareProject(this, database, orm, 'options', {
+        auth: false,
+        description: DESCRIPTION,
+      });
+    });
+
+    after(async () => project?.cleanup());
+
+    it('writes a resource per option, and --skip-migration leaves its migration to autogenerate', async () => {
+      await crud(['Tag', 'label:str:max=40:unique', 'color:str:max=20:optional'], {
+        table: 'labels',
+        timestamps: false,
+        prefix: '/blog/tags',
+      });
+      const before = migrations();
+      await crud(['Memo', 'body:text', 'tag:ref=Tag:optional:ondelete=set-null'], {
+        skipMigration: true,
+        skipTests: true,
+      });
+      assert.deepEqual(migrations(), before, '--skip-migration wrote a migration');
+      assert.equal(existsSync(join(project!.root, 'tests', 'api', 'test_memos.py')), false);
+      await inProject('alembic', ['upgrade', 'head']);
+      await inProject('alembic', ['revision', '--autogenerate', '-m', 'create memos table']);
+      assert.equal(migrations().length, before.length + 1);
+      await inProject('alembic', ['upgrade', 'head']);
+      assert.match(await inProject('alembic', ['check']), /No new upgrade operations detected/);
+      await inProject('alembic', ['downgrade', 'base']);
+      await inProject('alembic', ['upgrade', 'head']);
+    });
+
+    it('keeps its description, passes its own tests, and is ruff and mypy --strict clean', async () => {
+      assert.ok(
+        readFileSync(join(project!.root, 'pyproject.toml'), 'utf8').includes('Notes \\"and\\" labels'),
+      );
+      await passGeneratedTests(project!);
+      await checkToolConfig(project!);
+      await inProject('ruff', ['check', '--no-cache', '.']);
+      await inProject('ruff', ['format', '--no-cache', '--check', '.']);
+      await inProject('mypy', ['--no-incremental']);
+    });
+
+    it('serves each resource where its options put it, with no sign-in', async () => {
+      await withServer(project!, async (base) => {
+        const openapi = (await (await fetch(`${base}/openapi.json`)).json()) as {
+          info: { description: string };
+        };
+        assert.equal(openapi.info.description, DESCRIPTION);
+        const tag = await call(base, 'POST', '/blog/tags', { json: { label: 'news' } });
+        assert.equal(tag.status, 201, JSON.stringify(tag.json));
+        // --no-timestamps: no created_at / updated_at.
+        assert.deepEqual(Object.keys(tag.json).sort(), ['color', 'id', 'label']);
+        assert.equal((await call(base, 'GET', '/labels')).status, 404);
+        const memo = await call(base, 'POST', '/memos', {
+          json: { body: 'Remember', tag_id: tag.json['id'] },
+        });
+        assert.equal(memo.status, 201, JSON.stringify(memo.json));
+        // ondelete=set-null: the memo stays, its tag cleared.
+        assert.equal((await call(base, 'DELETE', `/blog/tags/${tag.json['id']}`)).status, 204);
+        assert.equal((await call(base, 'GET', `/memos/${memo.json['id']}`)).json['tag_id'], null);
+      });
+    });
+  });
+}
