@@ -4,7 +4,7 @@
  */
 import { templateContext, type ForgeConfig } from '../lib/config.js';
 import type { FileEntry } from '../lib/files.js';
-import { Imports, pyCall } from '../lib/render.js';
+import { Imports, LINE_LENGTH, pyCall } from '../lib/render.js';
 import { schemaLines, testPlan } from '../lib/resource.js';
 import type { ModelSpec } from '../lib/spec.js';
 
@@ -36,6 +36,7 @@ const TAKEN_NAMES = new Set([
   'updated',
   'ids',
   'page',
+  'user',
 ]);
 
 export interface ResourceOptions {
@@ -46,6 +47,10 @@ export interface ResourceOptions {
   signedIn: boolean;
   /** The URL of each model that has REST endpoints, for the tests of references to them. */
   urls: ReadonlyMap<string, string>;
+  /** The field that references each row's owner (forge:crud --owner): set from the signed-in user. */
+  owner?: string | undefined;
+  /** --private: only the owner and superusers see a row. */
+  private?: boolean;
 }
 
 export function resourceContext(
@@ -54,7 +59,16 @@ export function resourceContext(
   config: ForgeConfig,
   options: ResourceOptions,
 ) {
-  const tests = testPlan(spec, specs, { orm: config.orm, signedIn: options.signedIn, urls: options.urls });
+  const owner = spec.fields.find((field) => field.name === options.owner);
+  if (options.owner !== undefined && owner === undefined) {
+    throw new Error(`${spec.name} has no field ${options.owner} to hold its owner.`);
+  }
+  const tests = testPlan(spec, specs, {
+    orm: config.orm,
+    signedIn: options.signedIn,
+    urls: options.urls,
+    owner: owner?.name,
+  });
   const routerImports = new Imports()
     .add('fastapi', 'APIRouter', 'HTTPException', 'Request', 'Response', 'status')
     .add('sqlalchemy.exc', 'IntegrityError')
@@ -68,12 +82,24 @@ export function resourceContext(
   if (options.signedIn) {
     routerImports.add('fastapi', 'Depends').add('app.routers.dependencies', 'get_current_user');
   }
+  if (owner !== undefined) {
+    routerImports
+      .add('sqlalchemy.ext.asyncio', 'AsyncSession')
+      .add('app.models.user', 'User')
+      .add('app.routers.dependencies', 'CurrentUser');
+  }
+  const ownerLabel = owner && (owner.relation ?? owner.name.replace(/_id$/, ''));
   return {
     ...templateContext(config),
     spec,
     prefix: options.prefix,
     skipTests: options.skipTests,
     signedIn: options.signedIn,
+    owner,
+    /** What the owner is called in messages, e.g. "author" for author_id. */
+    ownerLabel,
+    forbidden: forbiddenLines(spec.name, spec.module, ownerLabel),
+    private: owner !== undefined && options.private === true,
     routerArgs: [
       `prefix="${options.prefix}"`,
       `tags=["${spec.table}"]`,
@@ -85,7 +111,7 @@ export function resourceContext(
     variable: spec.module,
     /** The variable holding one row. */
     item: TAKEN_NAMES.has(spec.module) ? `${spec.module}_row` : spec.module,
-    schema: schemaLines(spec),
+    schema: schemaLines(spec, owner?.name),
     routerImports: routerImports.render(),
     tests,
     fixtures: tests.needsSession ? 'client: AsyncClient, session: AsyncSession' : 'client: AsyncClient',
@@ -114,4 +140,13 @@ export function resourcePaths(context: ResourceContext): string[] {
   return RESOURCE_FILES.filter((file) => !file.when || file.when(context)).map((file) =>
     typeof file.to === 'function' ? file.to(context) : file.to,
   );
+}
+
+/** The 403 detail for a row of another user, as ruff format lays it out at 12 spaces: one line if it fits. */
+function forbiddenLines(model: string, variable: string, label: string | undefined): string[] {
+  const head = `f"${model} {${variable}_id} belongs to another user: `;
+  const tail = `only its ${label} or a superuser may change it"`;
+  const line = `${head}${tail},`;
+  if (12 + line.length <= LINE_LENGTH) return [line];
+  return [`${head}"`, `"${tail},`];
 }

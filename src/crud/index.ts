@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { ForgeGenerator } from '../lib/base.js';
 import { listFiles, renderFiles } from '../lib/files.js';
+import { parseFields, type FieldSpec } from '../lib/fields.js';
 import { loadSpecs, writeWithoutPrompt } from '../lib/models.js';
 import { parseModelName } from '../lib/names.js';
 import { insertAtNeedle, NEEDLES } from '../lib/python.js';
@@ -15,6 +16,8 @@ type CrudOptions = ModelOptions & {
   'skip-tests'?: boolean;
   prefix?: string;
   public?: boolean;
+  owner?: string;
+  private?: boolean;
   defaults?: boolean;
 };
 
@@ -24,6 +27,10 @@ interface ResourceRecord {
   skipTests: boolean;
   /** --public: no sign-in required, in a project with --auth. */
   public?: boolean;
+  /** --owner: the field holding each row's owner; null when none was chosen (not asked again). */
+  owner?: string | null;
+  /** --private: only the owner (and superusers) sees a row. */
+  private?: boolean;
   files: Record<string, string>;
 }
 
@@ -57,6 +64,11 @@ export default class CrudGenerator extends ForgeGenerator {
   declare options: CrudOptions;
   declare modelName: string;
   declare record: ResourceRecord | undefined;
+  /** The name of the field holding each row's owner, when rows are owned. */
+  declare owner: string | undefined;
+  declare private: boolean;
+  /** "none" was chosen for the owner: remembered, not asked again. */
+  declare declined: boolean;
   /** Resource files changed since forge wrote them: they go through Yeoman's overwrite prompt. */
   declare edited: Set<string>;
 
@@ -76,6 +88,15 @@ export default class CrudGenerator extends ForgeGenerator {
       type: Boolean,
       description:
         'With --auth projects: the endpoints need no signed-in user (default: they need one; remembered)',
+    });
+    this.option('owner', {
+      type: String,
+      description:
+        'With --auth: the field referencing users that holds each row\'s owner, the signed-in user who creates it; only the owner and superusers may change the row ("none" for no owner; remembered)',
+    });
+    this.option('private', {
+      type: Boolean,
+      description: 'With --owner: only the owner and superusers see a row (remembered)',
     });
     this.option('skip-tests', {
       type: Boolean,
@@ -124,6 +145,8 @@ export default class CrudGenerator extends ForgeGenerator {
       );
     }
     this._prefix(existing);
+    // The fields after this run: the stored ones and those given, which forge:model adds first.
+    await this._resolveOwner([...(existing?.fields ?? []), ...parseFields(fields)]);
     this._registerRouter('dry-run', existing?.table ?? 'resource');
     this._findEdited(existing);
     if (existing === undefined || fields.length > 0) {
@@ -157,6 +180,8 @@ export default class CrudGenerator extends ForgeGenerator {
       prefix,
       skipTests: this._skipTests(),
       signedIn: this.forge.auth && !this._public(),
+      owner: this.owner,
+      private: this.private,
       urls: this._resourceUrls(spec.name, prefix),
     });
     renderFiles(this, RESOURCE_FILES, context);
@@ -171,6 +196,8 @@ export default class CrudGenerator extends ForgeGenerator {
       prefix: context.prefix,
       skipTests: context.skipTests,
       public: this._public(),
+      ...(this.owner !== undefined || this.declined ? { owner: this.owner ?? null } : {}),
+      private: this.private,
       files,
     };
     const recordPath = this.destinationPath(`.forge/resources/${spec.name}.json`);
@@ -244,6 +271,78 @@ export default class CrudGenerator extends ForgeGenerator {
     return urls.set(name, `/api/v1${prefix}`);
   }
 
+  /**
+   * The field holding each row's owner: --owner (a field referencing users, by its name or its relation's), else
+   * the last run's choice, else asked when the model references users in a project with sign-in. "none" (given or
+   * answered) is remembered, so it is not asked again. Checked before anything is written.
+   */
+  async _resolveOwner(fields: FieldSpec[]): Promise<void> {
+    const candidates = fields.filter(referencesUsers);
+    // null in the record: "none" was chosen before.
+    let chosen = this.options.owner ?? (this.record?.owner === null ? 'none' : this.record?.owner);
+    let asked = false;
+    const open = !this.forge.auth || this._public();
+    if (chosen === undefined && !open && candidates.length > 0 && this._canAsk()) {
+      chosen = await this._askOwner(candidates);
+      asked = true;
+    }
+    this.owner = undefined;
+    this.declined = chosen === 'none';
+    if (chosen !== undefined && chosen !== 'none') {
+      if (!this.forge.auth) {
+        throw new Error(
+          `--owner needs sign-in, and this project was made with --no-auth: no signed-in user can own a ${this.modelName}. Leave --owner out.`,
+        );
+      }
+      if (this._public()) {
+        throw new Error(
+          `--owner and --public do not go together: a row's owner is the signed-in user who creates it. Leave --public out to keep the owner, or pass --owner none to drop it.`,
+        );
+      }
+      const field = candidates.find((f) =>
+        [f.name, f.relation, `${f.name.replace(/_id$/, '')}`].includes(chosen),
+      );
+      if (field === undefined) {
+        const names = candidates.map((f) => f.relation ?? f.name).join(', ');
+        throw new Error(
+          `Invalid --owner "${chosen}": expected a field of ${this.modelName} that references users (ref=User or fk=users.id)${names ? `: ${names}` : `, and it has none; add one, e.g. author:ref=User`}.`,
+        );
+      }
+      this.owner = field.name;
+    }
+    this.private = this.options.private ?? (asked ? await this._askPrivate() : this.record?.private) ?? false;
+    if (this.private && this.owner === undefined) {
+      throw new Error(
+        `--private needs an owner: add --owner <field>, a field of ${this.modelName} that references users.`,
+      );
+    }
+  }
+
+  async _askOwner(candidates: FieldSpec[]): Promise<string> {
+    const { owner } = await this.prompt<{ owner: string }>({
+      type: 'select',
+      name: 'owner',
+      message: `Which field holds a ${this.modelName}'s owner (the user who creates it; only they and superusers may change it)?`,
+      choices: [
+        ...candidates.map((f) => ({ value: f.name, name: f.relation ?? f.name })),
+        { value: 'none', name: 'none: any signed-in user may change any row' },
+      ],
+      default: candidates[0]!.name,
+    });
+    return owner;
+  }
+
+  async _askPrivate(): Promise<boolean> {
+    if (this.owner === undefined) return false;
+    const { private: only } = await this.prompt<{ private: boolean }>({
+      type: 'confirm',
+      name: 'private',
+      message: `Should only its owner (and superusers) see a ${this.modelName}?`,
+      default: false,
+    });
+    return only;
+  }
+
   /** --skip-tests / --no-skip-tests, else the last run's choice; off by default. */
   _skipTests(): boolean {
     return this.options.skipTests ?? this.options['skip-tests'] ?? this.record?.skipTests ?? false;
@@ -271,4 +370,9 @@ export default class CrudGenerator extends ForgeGenerator {
     const adapter = (this.env as unknown as { adapter?: object }).adapter?.constructor.name ?? '';
     return process.stdin.isTTY === true || !['QueuedAdapter', 'TerminalAdapter'].includes(adapter);
   }
+}
+
+/** Whether a field references the users table (`ref=User`, or `fk=users.id`). */
+function referencesUsers(field: FieldSpec): boolean {
+  return field.ref === 'User' || field.fk === 'users.id';
 }

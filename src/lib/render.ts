@@ -15,7 +15,7 @@ import {
 } from './fields.js';
 import type { ModelSpec } from './spec.js';
 
-const LINE_LENGTH = 100;
+export const LINE_LENGTH = 100;
 const ON_DELETE_SQL: Record<OnDelete, string> = {
   cascade: 'CASCADE',
   'set-null': 'SET NULL',
@@ -26,7 +26,9 @@ const ON_DELETE_SQL: Record<OnDelete, string> = {
 export function pyCall(indent: string, prefix: string, args: string[], suffix = ''): string {
   const oneLine = `${indent}${prefix}(${args.join(', ')})${suffix}`;
   if (oneLine.length <= LINE_LENGTH) return oneLine;
-  const inner = `${indent}    ${args.join(', ')}`;
+  // ruff format gives a definition's lone parameter a trailing comma, a call's lone argument none.
+  const lone = args.length === 1 && /^(async )?def /.test(prefix) ? ',' : '';
+  const inner = `${indent}    ${args.join(', ')}${lone}`;
   if (inner.length <= LINE_LENGTH) return `${indent}${prefix}(\n${inner}\n${indent})${suffix}`;
   return `${indent}${prefix}(\n${args.map((arg) => `${indent}    ${arg},`).join('\n')}\n${indent})${suffix}`;
 }

@@ -71,16 +71,23 @@ export interface SchemaLines {
   base: string[];
   /** Fields of <Name>Update: every one optional. */
   update: string[];
+  /** Fields only Read has: the owner, which the API sets. */
+  read: string[];
   imports: string;
 }
 
-/** The field lines of the schema family, with the imports they need. */
-export function schemaLines(spec: ModelSpec): SchemaLines {
+/** The field lines of the schema family, with the imports they need. The owner is in Read only. */
+export function schemaLines(spec: ModelSpec, owner?: string): SchemaLines {
   const imports = new Imports().add('pydantic', 'BaseModel', 'ConfigDict');
   if (spec.timestamps) imports.add('datetime', 'datetime');
   const base: string[] = [];
   const update: string[] = [];
+  const read: string[] = [];
   for (const field of spec.fields) {
+    if (field.name === owner) {
+      read.push(`    ${field.name}: int${field.optional ? ' | None' : ''}`);
+      continue;
+    }
     const type = schemaType(field, imports);
     // A decimal's digits are in its type (Digits); a string's length is a Field argument.
     const args = field.type === 'str' ? lengthAndDigits(field) : [];
@@ -105,8 +112,10 @@ export function schemaLines(spec: ModelSpec): SchemaLines {
     update.push(optionalLine(field.name, constrained, field.optional ? 'None' : 'SkipJsonSchema[None]'));
   }
   imports.add('app.schemas.types', 'PartialUpdate');
-  if (spec.fields.some((field) => !field.optional)) imports.add('pydantic.json_schema', 'SkipJsonSchema');
-  return { base, update, imports: imports.render() };
+  if (spec.fields.some((field) => !field.optional && field.name !== owner)) {
+    imports.add('pydantic.json_schema', 'SkipJsonSchema');
+  }
+  return { base, update, read, imports: imports.render() };
 }
 
 /** The model and column a foreign-key field points at. */
@@ -274,6 +283,8 @@ export interface TestPlan {
   decimal?: { name: string; rounded: string };
   /** References to another resource's rows by id: what deleting the referenced row does. */
   references: ReferenceTest[];
+  /** The field holding each row's owner, which the API fills from the signed-in user. */
+  owner: string | undefined;
 }
 
 /** A reference to the id of a row that an endpoint of the API deletes. */
@@ -294,6 +305,8 @@ export interface TestOptions {
   signedIn: boolean;
   /** The URL of each model that has REST endpoints (the users and every forge:crud resource). */
   urls: ReadonlyMap<string, string>;
+  /** The field holding each row's owner (forge:crud --owner): the API sets it, the payload leaves it out. */
+  owner?: string | undefined;
 }
 
 /** The values and helpers of tests/api/test_<table>.py. */
@@ -303,6 +316,8 @@ export function testPlan(
   options: TestOptions,
 ): TestPlan {
   const { orm, urls } = options;
+  // The owner is the signed-in user: the client never sends it, so no test sends or checks it as input.
+  const fields = spec.fields.filter((f) => f.name !== options.owner);
   const imports = new Imports().add('typing', 'Any').add('httpx', 'AsyncClient');
   const helpers = new Map<string, DependencyHelper>();
   let idOf = false;
@@ -336,11 +351,11 @@ export function testPlan(
   };
   // Every field (defaults included, so unique ones differ per row), but an optional reference to the model
   // itself, which a first row has nothing to point at.
-  const payloadValues = spec.fields
+  const payloadValues = fields
     .filter((f) => !(f.optional && referenceOf(f, specs)?.model.name === spec.name))
     .map((f) => ({ name: f.name, ...valueOf(f, new Set([spec.name])) }));
   const references: ReferenceTest[] = [];
-  for (const field of spec.fields) {
+  for (const field of fields) {
     const target = referenceOf(field, specs);
     const url = target && urls.get(target.model.name);
     if (target === undefined || url === undefined || target.column !== 'id') continue;
@@ -353,7 +368,7 @@ export function testPlan(
   const payloadUsesN = payloadValues.some((v) => v.usesN);
   const usesSequence = payloadUsesN || [...helpers.values()].some((h) => h.usesN);
   if (usesSequence) imports.add('itertools', 'count');
-  const plain = spec.fields.filter((f) => f.fk === undefined && f.ref === undefined);
+  const plain = fields.filter((f) => f.fk === undefined && f.ref === undefined);
   const patchField =
     plain.find((f) => f.type === 'str' || f.type === 'text') ??
     plain.find((f) => f.type === 'int' || f.type === 'bigint' || f.type === 'bool');
@@ -373,13 +388,13 @@ export function testPlan(
     else if (kind === 'datetime') imports.add('datetime', 'datetime');
     else if (kind === 'time') imports.add('datetime', 'UTC', 'time');
   }
-  const refused = spec.fields.flatMap((field) =>
+  const refused = fields.flatMap((field) =>
     refusedValues(field).map(([value, why]): [string, string, string] => [field.name, value, why]),
   );
   if (refused.length > 0) imports.module('pytest');
   // The update test checks that updated_at moved forward.
   if (spec.timestamps && patch !== undefined) imports.add('datetime', 'datetime');
-  const decimalField = spec.fields.find((f) => f.type === 'decimal');
+  const decimalField = fields.find((f) => f.type === 'decimal');
   const scale = decimalField?.scale ?? DEFAULT_SCALE;
   // What 1 / 3, sent as a JSON number, is once rounded to the column's scale.
   const decimal = decimalField && {
@@ -387,7 +402,7 @@ export function testPlan(
     rounded: scale ? `0.${'3'.repeat(scale)}` : '0',
   };
   if (decimal !== undefined) imports.add('decimal', 'Decimal');
-  const number = spec.fields.find((f) => f.type === 'float' || f.type === 'decimal')?.name;
+  const number = fields.find((f) => f.type === 'float' || f.type === 'decimal')?.name;
   if (number !== undefined) imports.module('json');
   // The module overrides the client fixture with one that carries a user's token.
   if (options.signedIn) imports.module('pytest');
@@ -409,14 +424,15 @@ export function testPlan(
     usesSequence,
     needsSession: helpers.size > 0,
     patch,
-    unique: spec.fields.find((f) => f.unique)?.name,
-    foreignKey: spec.fields.find((f) => f.fk !== undefined || f.ref !== undefined)?.name,
-    required: spec.fields.filter((f) => !f.optional && f.default === undefined).map((f) => f.name),
-    first: spec.fields[0]?.name,
+    unique: fields.find((f) => f.unique)?.name,
+    foreignKey: fields.find((f) => f.fk !== undefined || f.ref !== undefined)?.name,
+    required: fields.filter((f) => !f.optional && f.default === undefined).map((f) => f.name),
+    first: fields[0]?.name,
     checks,
     refused,
     number,
     decimal,
     references,
+    owner: options.owner,
   };
 }

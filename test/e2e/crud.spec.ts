@@ -1,7 +1,7 @@
 /**
  * forge:crud end to end, per database x ORM, with the resources of issue 10's reports: posts (a unique title, a
- * decimal price, a reference to their author, signed-in users only), comments referencing posts (cascade,
- * --public) and events with every other field type. Migrated; the generated tests pass, ruff and mypy --strict
+ * decimal price, owned by their author: others may read, not change them), comments referencing posts (cascade,
+ * --public) and events with every other field type (private to their host). Migrated; the generated tests pass, ruff and mypy --strict
  * are clean; under uvicorn every endpoint answers as documented (201 with Location, 200, 204, 404, 405, 409 that
  * names the field or the referencing rows, 413, 422 for input no database stores); and schemathesis, every check
  * and the stateful phase, finds no server error and no response that breaks the schema.
@@ -66,9 +66,10 @@ for (const database of DATABASES) {
       after(async () => project?.cleanup());
 
       it('writes the resources, which migrate and match their models', async () => {
-        await crud(POST);
+        // Posts are their authors' to change; events their hosts' only to see (--private).
+        await crud(POST, { owner: 'author' });
         await crud(COMMENT, { public: true });
-        await crud(EVENT);
+        await crud(EVENT, { owner: 'host', private: true });
         await inProject('alembic', ['upgrade', 'head']);
         assert.match(await inProject('alembic', ['check']), /No new upgrade operations detected/);
       });
@@ -92,30 +93,39 @@ for (const database of DATABASES) {
           const aliceId = user.json['id'] as number;
           const token = await logIn(base, alice.username, alice.password);
           const root = await logIn(base, 'root', ROOT_PASSWORD);
+          const bob = { username: 'bob', email: 'bob@example.com', password: 'b0b-password' };
+          assert.equal((await callApi(base, 'POST', '/auth/register', { json: bob })).status, 201);
+          const bobToken = await logIn(base, bob.username, bob.password);
+          const as = (who: string, method: string, path: string, json?: unknown) =>
+            callApi(base, method, path, { json, token: who });
           // Comments were generated with --public; the other resources need a signed-in user.
           const call = (method: string, path: string, json?: unknown) =>
             callApi(base, method, path, { json, token: path.startsWith('/comments') ? undefined : token });
           assert.equal((await callApi(base, 'GET', '/posts')).status, 401);
           assert.equal((await callApi(base, 'GET', '/comments')).status, 200);
 
-          const post = { title: 'Hello', body: 'First post', price: '9.99', author_id: aliceId };
+          const post = { title: 'Hello', body: 'First post', price: '9.99' };
           const created = await call('POST', '/posts', post);
           assert.equal(created.status, 201, JSON.stringify(created.json));
-          assert.deepEqual([created.json['title'], created.json['price']], ['Hello', '9.99']);
+          // The author is the signed-in user (--owner author).
+          const { title, price, author_id } = created.json;
+          assert.deepEqual([title, price, author_id], ['Hello', '9.99', aliceId]);
           const id = created.json['id'] as number;
           assert.equal(created.headers.get('location'), `${base}/api/v1/posts/${id}`);
 
           const duplicate = await call('POST', '/posts', post);
           assert.equal(duplicate.status, 409);
           assert.match(String(duplicate.json['detail']), /title is already taken/);
-          const orphan = await call('POST', '/posts', { ...post, title: 'Other', author_id: 999999 });
+          const orphan = await call('POST', '/comments', { body: 'Lost', post_id: 999999 });
           assert.equal(orphan.status, 409);
-          assert.match(String(orphan.json['detail']), /author_id references a users row that does not exist/);
+          assert.match(String(orphan.json['detail']), /post_id references a posts row that does not exist/);
           for (const bad of [
             { ...post, title: 'x'.repeat(201) },
             { ...post, title: 'a\u0000b' },
             { ...post, price: '1.001' },
-            { ...post, author_id: 2 ** 31 },
+            // Nobody chooses a post's author, nor sends a field the API does not know.
+            { ...post, author_id: aliceId },
+            { ...post, colour: 'red' },
             { ...post, published: 0 },
             { title: 'No body' },
           ]) {
@@ -143,6 +153,19 @@ for (const database of DATABASES) {
           assert.deepEqual([patched.json['title'], patched.json['body']], ['Hello', 'Edited']);
           assert.equal((await call('PATCH', `/posts/${id}`, { title: null })).status, 422);
           assert.equal((await call('PATCH', '/posts/999999', { body: 'x' })).status, 404);
+          assert.equal((await call('PATCH', `/posts/${id}`, { author_id: aliceId })).status, 422);
+
+          // Another user reads the post but may not change or delete it; a superuser may.
+          assert.equal((await as(bobToken, 'GET', `/posts/${id}`)).status, 200);
+          const taken = await as(bobToken, 'PATCH', `/posts/${id}`, { body: 'Mine now' });
+          assert.equal(taken.status, 403);
+          assert.match(
+            String(taken.json['detail']),
+            /belongs to another user: only its author or a superuser/,
+          );
+          assert.equal((await as(bobToken, 'DELETE', `/posts/${id}`)).status, 403);
+          const moderated = await as(root, 'PATCH', `/posts/${id}`, { body: 'Moderated' });
+          assert.deepEqual([moderated.status, moderated.json['author_id']], [200, aliceId]);
 
           // A comment goes with its post (ondelete=cascade).
           const comment = await call('POST', '/comments', { body: 'Nice', post_id: id });
@@ -166,10 +189,19 @@ for (const database of DATABASES) {
             score: 1.5,
             data: { a: [1, { b: null }], c: 'd' },
             amount: 1.2345,
-            host_id: aliceId,
           };
           const launched = await call('POST', '/events', event);
           assert.equal(launched.status, 201, JSON.stringify(launched.json));
+          assert.equal(launched.json['host_id'], aliceId);
+          // Events are private to their host (and superusers): to anyone else they do not exist.
+          const eventUrl = `/events/${launched.json['id']}`;
+          for (const [method, body] of [['GET'], ['PATCH', {}], ['DELETE']] as const) {
+            assert.equal((await as(bobToken, method, eventUrl, body)).status, 404, method);
+          }
+          const bobs = await as(bobToken, 'GET', '/events');
+          assert.deepEqual([bobs.json['items'], bobs.json['total']], [[], 0]);
+          assert.equal((await call('GET', '/events')).json['total'], 1);
+          assert.equal((await as(root, 'GET', eventUrl)).status, 200);
           const { starts_at, opens, amount, data } = launched.json;
           assert.deepEqual(
             [starts_at, opens, amount, data],
@@ -222,7 +254,7 @@ async function seed(base: string, token: string): Promise<void> {
   for (let n = 0; n < 20; n++) {
     const author = { username: `author${n}`, email: `author${n}@example.com`, password: 'seed-password-1' };
     assert.equal((await callApi(base, 'POST', '/users', { json: author, token })).status, 201);
-    const post = { title: `Post ${n}`, body: 'b', price: '1.50', author_id: 1 + (n % 5) };
+    const post = { title: `Post ${n}`, body: 'b', price: '1.50' };
     const created = await callApi(base, 'POST', '/posts', { json: post, token });
     assert.equal(created.status, 201, JSON.stringify(created.json));
     const comment = { body: 'c', post_id: created.json['id'] };

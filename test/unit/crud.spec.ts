@@ -33,7 +33,8 @@ describe('forge:crud', () => {
       it(`${database} + ${orm}: scaffolds the model, then its CRUD class, schemas, router, registration and tests`, async () => {
         const project = await newProject(database, orm);
         const before = migrations(project).length;
-        await runCrud(project, POST);
+        // No owner: any signed-in user may change any post (the ownership tests are below).
+        await runCrud(project, POST, { owner: 'none' });
         assert.equal(migrations(project).length, before + 1);
         assert.match(read(project, 'app/models/post.py'), /class Post\(/);
         const crud = read(project, 'app/crud/post.py');
@@ -183,7 +184,7 @@ describe('forge:crud', () => {
 
   it('with --auth, the endpoints need a signed-in user unless --public, which a re-run keeps', async () => {
     const project = await newProject();
-    await runCrud(project, POST);
+    await runCrud(project, POST, { owner: 'none' });
     const router = read(project, 'app/routers/v1/posts.py');
     assert.match(router, SIGNED_IN_ROUTER);
     assert.match(router, /^from app\.routers\.dependencies import get_current_user$/m);
@@ -240,6 +241,167 @@ describe('forge:crud', () => {
       ['name', 'type', 'modifiers', 'name', 'confirmed'],
     );
     assert.match(read(project, 'app/schemas/story.py'), /headline: Text = Field\(max_length=120\)/);
+  });
+
+  describe('ownership (--owner, --private)', () => {
+    const record = (project: string) =>
+      JSON.parse(read(project, '.forge/resources/Post.json')) as { owner?: string | null; private: boolean };
+
+    for (const orm of ORMS) {
+      it(`${orm}: --owner fills the owner from the signed-in user; only it or a superuser changes the row`, async () => {
+        const project = await newProject('postgresql', orm);
+        await runCrud(project, POST, { owner: 'author' });
+        assert.equal(record(project).owner, 'author_id');
+        const schemas = read(project, 'app/schemas/post.py');
+        // Not in what a client sends, in what it reads.
+        assert.doesNotMatch(schemas.split('class PostRead')[0]!, /author_id:/);
+        assert.match(
+          schemas,
+          /class PostRead\(PostBase\):\n {4}model_config = [^\n]+\n\n {4}id: int\n {4}author_id: int\n/,
+        );
+        assert.match(schemas, /class PostCreate\(PostBase\):[^]*model_config = ConfigDict\(extra="forbid"\)/);
+        const crud = read(project, 'app/crud/post.py');
+        assert.match(
+          crud,
+          /async def create\(db: AsyncSession, post_in: PostCreate, author_id: int\) -> Post:/,
+        );
+        assert.match(crud, /post = Post\(\*\*post_in\.model_dump\(\), author_id=author_id\)/);
+        const router = read(project, 'app/routers/v1/posts.py');
+        assert.match(
+          router,
+          /author_id = user\.id\n[^]*post = await post_crud\.create\(db, post_in, author_id=author_id\)/,
+        );
+        assert.match(router, /values = \{\*\*post_in\.model_dump\(\), "author_id": author_id\}/);
+        assert.equal(/assert author_id is not None/.test(router), orm === 'sqlmodel');
+        assert.match(router, /return user\.is_superuser or post\.author_id == user\.id/);
+        assert.match(
+          router,
+          /status\.HTTP_403_FORBIDDEN,\n {12}f"Post \{post_id\} belongs to another user: only its author or a superuser may change it",\n/,
+        );
+        // Update and delete check the row first; reads stay open to every signed-in user.
+        assert.equal(router.match(/await _get_changeable\(db, post_id, user\)/g)?.length, 2);
+        assert.match(router, /async def read_post\(db: SessionDep, post_id: RowId\) -> Post:/);
+        assert.match(router, /responses=responses\(400, 403, 404, 409, 413\)/);
+        const tests = read(project, 'tests/api/test_posts.py');
+        assert.match(tests, /async def test_the_owner_is_the_signed_in_user\(/);
+        assert.match(tests, /async def test_only_the_owner_or_a_superuser_changes_it\(/);
+        assert.match(tests, /other_user_headers: dict\[str, str\]/);
+        // The payload leaves the owner out, and no test sends it as a reference to delete.
+        assert.doesNotMatch(tests, /values: dict\[str, Any\] = \{[^}]*author_id/);
+        assert.doesNotMatch(tests, /test_deleting_what_author_id_references|test_missing_reference_is_409/);
+        assert.match(
+          read(project, 'tests/conftest.py'),
+          /async def other_user_headers\(session: AsyncSession\)/,
+        );
+        for (const line of [crud, schemas, router, tests].flatMap((text) => text.split('\n'))) {
+          assert.ok(line.length <= 100, `longer than 100 characters: ${line}`);
+        }
+      });
+    }
+
+    it('--private: lists and reads show only the own rows (a superuser sees all); others get 404', async () => {
+      const project = await newProject('sqlite', 'sqlmodel');
+      await runCrud(project, POST, { owner: 'author_id', private: true });
+      assert.deepEqual([record(project).owner, record(project).private], ['author_id', true]);
+      const crud = read(project, 'app/crud/post.py');
+      assert.match(crud, /async def count\(db: AsyncSession, author_id: int \| None = None\) -> int:/);
+      assert.equal(
+        crud.match(/statement = statement\.where\(col\(Post\.author_id\) == author_id\)/g)?.length,
+        2,
+      );
+      const router = read(project, 'app/routers/v1/posts.py');
+      assert.match(router, /author_id = None if user\.is_superuser else user\.id/);
+      assert.match(router, /total=await post_crud\.count\(db, author_id=author_id\)/);
+      assert.match(router, /return await _get_visible\(db, post_id, user\)/);
+      assert.equal(router.match(/await _get_visible\(db, post_id, user\)/g)?.length, 3);
+      assert.doesNotMatch(router, /403/);
+      assert.match(
+        read(project, 'tests/api/test_posts.py'),
+        /async def test_only_the_owner_or_a_superuser_sees_it\(/,
+      );
+      // A re-run keeps both.
+      await runCrud(project, ['Post']);
+      assert.match(read(project, 'app/routers/v1/posts.py'), /_get_visible/);
+    });
+
+    it('asks when the model references users, offering them and "none"; the answer is remembered', async () => {
+      const project = await newProject();
+      const asked = await runCrud(project, [
+        'Post',
+        'title:str',
+        'writer:ref=User',
+        'editor:ref=User:optional',
+      ]);
+      assert.deepEqual(
+        asked.askedQuestions.map((q) => q.name),
+        ['owner', 'private'],
+      );
+      // The default is the first reference to users.
+      assert.equal(record(project).owner, 'writer_id');
+      const again = await runCrud(project, ['Post']);
+      assert.deepEqual(again.askedQuestions, []);
+      await runCrud(project, ['Post'], { owner: 'none' });
+      assert.equal(record(project).owner, null);
+      assert.doesNotMatch(read(project, 'app/routers/v1/posts.py'), /CurrentUser|_get_changeable/);
+      const declined = await runCrud(project, ['Post', 'views:int:default=0']);
+      assert.deepEqual(declined.askedQuestions, []);
+      assert.equal(record(project).owner, null);
+    });
+
+    it('splits the 403 message where ruff format would, for long names', async () => {
+      const project = await newProject();
+      await runCrud(project, ['ProjectAssignment', 'title:str', 'assignee:ref=User'], { owner: 'assignee' });
+      assert.match(
+        read(project, 'app/routers/v1/project_assignments.py'),
+        /\n {12}f"ProjectAssignment \{project_assignment_id\} belongs to another user: "\n {12}"only its assignee or a superuser may change it",\n/,
+      );
+    });
+
+    it('a reference to users added later can become the owner', async () => {
+      const project = await newProject();
+      await runCrud(project, ['Post', 'title:str']);
+      assert.equal(record(project).owner, undefined);
+      await runCrud(project, ['Post', 'author:ref=User:optional'], { owner: 'author' });
+      assert.equal(record(project).owner, 'author_id');
+      assert.match(read(project, 'app/schemas/post.py'), /^ {4}author_id: int \| None$/m);
+      assert.match(read(project, 'app/routers/v1/posts.py'), /author_id=author_id/);
+    });
+
+    const refusals: [string, string[], Record<string, unknown>, RegExp, Record<string, unknown>?][] = [
+      [
+        '--owner with --public',
+        POST,
+        { owner: 'author_id', public: true },
+        /--owner and --public do not go together: .*pass --owner none/,
+      ],
+      [
+        'an --owner that is no reference to users',
+        ['Post', 'title:str', 'ref_id:int'],
+        { owner: 'title' },
+        /Invalid --owner "title": expected a field of Post that references users.*add one, e\.g\. author:ref=User/,
+      ],
+      [
+        '--private without an owner',
+        POST,
+        { owner: 'none', private: true },
+        /--private needs an owner: add --owner <field>/,
+      ],
+      [
+        '--owner in a --no-auth project',
+        POST,
+        { owner: 'author_id' },
+        /--owner needs sign-in.*--no-auth/,
+        { auth: false },
+      ],
+    ];
+    for (const [label, args, options, message, project] of refusals) {
+      it(`refuses ${label}, writing nothing`, async () => {
+        const dir = await newProject('sqlite', 'sqlmodel', project ?? {});
+        const before = snapshot(dir);
+        await assert.rejects(runCrud(dir, args, options), message);
+        assert.deepEqual(snapshot(dir), before);
+      });
+    }
   });
 
   describe('bad input: a clear error, nothing written', () => {
