@@ -5,7 +5,7 @@
 import { templateContext, type ForgeConfig } from '../lib/config.js';
 import type { FileEntry } from '../lib/files.js';
 import { Imports, LINE_LENGTH, pyCall } from '../lib/render.js';
-import { schemaLines, testPlan } from '../lib/resource.js';
+import { embedsOf, schemaLines, testPlan } from '../lib/resource.js';
 import type { ModelSpec } from '../lib/spec.js';
 
 /** Names the generated modules bind themselves: a row variable may not take them. */
@@ -37,6 +37,8 @@ const TAKEN_NAMES = new Set([
   'ids',
   'page',
   'user',
+  'query',
+  'where',
 ]);
 
 export interface ResourceOptions {
@@ -63,22 +65,37 @@ export function resourceContext(
   if (options.owner !== undefined && owner === undefined) {
     throw new Error(`${spec.name} has no field ${options.owner} to hold its owner.`);
   }
+  const embeds = embedsOf(spec, specs, options.urls);
   const tests = testPlan(spec, specs, {
     orm: config.orm,
     signedIn: options.signedIn,
     urls: options.urls,
     owner: owner?.name,
+    includes: embeds.map((embed) => embed.relation),
   });
+  const crudImports = new Imports()
+    .add('typing', 'Any', 'cast')
+    .add('sqlalchemy', 'CursorResult', 'delete')
+    .add('sqlalchemy.ext.asyncio', 'AsyncSession')
+    .add('app.crud.listing', 'PageOf', 'fetch_page')
+    .add(`app.models.${spec.module}`, spec.name)
+    .add(`app.schemas.${spec.module}`, `${spec.name}Create`, `${spec.name}Query`, `${spec.name}Update`);
+  if (config.orm === 'sqlmodel') crudImports.add('sqlmodel', 'col');
+  if (owner !== undefined && options.private === true) crudImports.add('sqlalchemy', 'ColumnElement');
   const routerImports = new Imports()
-    .add('fastapi', 'APIRouter', 'HTTPException', 'Request', 'Response', 'status')
+    .add('typing', 'Annotated')
+    .add('fastapi', 'APIRouter', 'HTTPException', 'Query', 'Request', 'Response', 'status')
     .add('sqlalchemy.exc', 'IntegrityError')
     .add('app.core.database', 'SessionDep')
     .add('app.core.errors', 'responses')
     .add('app.crud.conflicts', 'explain_conflict', 'explain_references')
     .add(`app.crud.${spec.module}`, `${spec.module}_crud`)
     .add(`app.models.${spec.module}`, spec.name)
-    .add('app.routers.params', 'Limit', 'RowId', 'Skip')
-    .add(`app.schemas.${spec.module}`, ...['Create', 'Page', 'Read', 'Update'].map((s) => spec.name + s));
+    .add('app.routers.params', 'RowId')
+    .add(
+      `app.schemas.${spec.module}`,
+      ...['Create', 'Page', 'Query', 'Read', 'Update'].map((s) => spec.name + s),
+    );
   if (options.signedIn) {
     routerImports.add('fastapi', 'Depends').add('app.routers.dependencies', 'get_current_user');
   }
@@ -89,6 +106,7 @@ export function resourceContext(
       .add('app.routers.dependencies', 'CurrentUser');
   }
   const ownerLabel = owner && (owner.relation ?? owner.name.replace(/_id$/, ''));
+  if (embeds.length > 0) routerImports.add(`app.schemas.${spec.module}`, `${spec.name}Item`);
   return {
     ...templateContext(config),
     spec,
@@ -111,8 +129,12 @@ export function resourceContext(
     variable: spec.module,
     /** The variable holding one row. */
     item: TAKEN_NAMES.has(spec.module) ? `${spec.module}_row` : spec.module,
-    schema: schemaLines(spec, owner?.name),
+    schema: schemaLines(spec, owner?.name, embeds),
+    embeds,
+    /** The class of a list's items: <Name>Item when it can embed references, else <Name>Read. */
+    itemClass: embeds.length > 0 ? `${spec.name}Item` : `${spec.name}Read`,
     routerImports: routerImports.render(),
+    crudImports: crudImports.render(),
     tests,
     fixtures: tests.needsSession ? 'client: AsyncClient, session: AsyncSession' : 'client: AsyncClient',
     sessionParam: tests.needsSession ? 'session: AsyncSession' : '',

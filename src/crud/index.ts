@@ -153,6 +153,7 @@ export default class CrudGenerator extends ForgeGenerator {
       const { table, timestamps } = this.options;
       const options: Record<string, unknown> = {
         skipMigration: this.options.skipMigration === true || this.options['skip-migration'] === true,
+        fromCrud: true,
       };
       if (table !== undefined) options['table'] = table;
       if (timestamps === false) options['timestamps'] = false;

@@ -11,11 +11,9 @@ import {
   type FieldSpec,
   type OnDelete,
 } from './fields.js';
-import { Imports, lengthAndDigits, pyCall } from './render.js';
+import { Imports, LINE_LENGTH, lengthAndDigits, pyCall } from './render.js';
 import type { Orm } from './config.js';
 import type { ModelSpec } from './spec.js';
-
-const LINE_LENGTH = 100;
 
 /**
  * The API type of each field type, mostly the constrained types of the generated app/schemas/types.py (no NUL in
@@ -73,11 +71,13 @@ export interface SchemaLines {
   update: string[];
   /** Fields only Read has: the owner, which the API sets. */
   read: string[];
+  /** <Name>Query: the list's sort, search and filters. */
+  query: QueryLines;
   imports: string;
 }
 
 /** The field lines of the schema family, with the imports they need. The owner is in Read only. */
-export function schemaLines(spec: ModelSpec, owner?: string): SchemaLines {
+export function schemaLines(spec: ModelSpec, owner?: string, embeds: Embed[] = []): SchemaLines {
   const imports = new Imports().add('pydantic', 'BaseModel', 'ConfigDict');
   if (spec.timestamps) imports.add('datetime', 'datetime');
   const base: string[] = [];
@@ -115,7 +115,169 @@ export function schemaLines(spec: ModelSpec, owner?: string): SchemaLines {
   if (spec.fields.some((field) => !field.optional && field.name !== owner)) {
     imports.add('pydantic.json_schema', 'SkipJsonSchema');
   }
-  return { base, update, read, imports: imports.render() };
+  const query = queryLines(spec, imports, embeds);
+  for (const embed of embeds) {
+    if (embed.module !== null) imports.add(embed.module, embed.type);
+  }
+  if (embeds.length > 0) imports.add('app.schemas.listing', 'ListItem');
+  return { base, update, read, query, imports: imports.render() };
+}
+
+/** The Python type of each field type's values, which reads a list cursor's values. */
+const PYTHON_TYPES: Record<FieldSpec['type'], [module: string | null, name: string]> = {
+  str: [null, 'str'],
+  text: [null, 'str'],
+  int: [null, 'int'],
+  bigint: [null, 'int'],
+  float: [null, 'float'],
+  decimal: ['decimal', 'Decimal'],
+  bool: [null, 'bool'],
+  date: ['datetime', 'date'],
+  datetime: ['datetime', 'datetime'],
+  time: ['datetime', 'time'],
+  uuid: ['uuid', 'UUID'],
+  json: [null, 'object'],
+};
+
+/** Parameters of every list query: a field of the same name filters with `<name>__eq` instead. */
+const LIST_PARAMETERS = new Set(['skip', 'limit', 'cursor', 'sort', 'q']);
+
+/** A reference a list can include (`include=author`): its relationship and the schema it embeds. */
+export interface Embed {
+  relation: string;
+  /** The embedded schema, e.g. UserPublic or PostRead. */
+  type: string;
+  /** Its module; null for the resource's own Read (a reference to the model itself). */
+  module: string | null;
+}
+
+/**
+ * The references of a resource a list can include: those to users (their public part) and to models with REST
+ * endpoints (their Read schema), but not one whose model references this one back (the two schema modules would
+ * import each other).
+ */
+export function embedsOf(
+  spec: ModelSpec,
+  specs: ReadonlyMap<string, ModelSpec>,
+  urls: ReadonlyMap<string, string>,
+): Embed[] {
+  const embeds: Embed[] = [];
+  for (const field of spec.fields) {
+    const target = field.ref === undefined ? undefined : specs.get(field.ref);
+    if (field.relation === undefined || target === undefined) continue;
+    if (target.name === 'User') {
+      embeds.push({ relation: field.relation, type: 'UserPublic', module: 'app.schemas.user' });
+    } else if (target.name === spec.name) {
+      embeds.push({ relation: field.relation, type: `${spec.name}Read`, module: null });
+    } else if (urls.has(target.name) && !target.fields.some((f) => f.ref === spec.name)) {
+      embeds.push({
+        relation: field.relation,
+        type: `${target.name}Read`,
+        module: `app.schemas.${target.module}`,
+      });
+    }
+  }
+  return embeds;
+}
+
+export interface QueryLines {
+  /** `"name": type` entries of SORTABLE: the fields a list sorts by, with their values' type. */
+  sortable: string[];
+  /** The str and text fields that `q` searches. */
+  searchable: string[];
+  /** `SEARCHABLE = (...)` of those fields. */
+  searchableLine: string;
+  /** The filter parameters, one line each. */
+  filters: string[];
+  /** Each filter parameter with the field it filters. */
+  parameters: [parameter: string, field: string][];
+}
+
+/**
+ * The list query of a resource (<Name>Query): the fields it sorts by (not text or json), those `q` searches, and
+ * the filters of each field: equals for every scalar, `__gte`/`__lte` for what has an order, `__in` for str, int
+ * and uuid, `__icontains` for str and text, `__isnull` for optional fields; `__gte`/`__lte` on the timestamps.
+ * Query strings carry text, so the types read numbers from it (app/schemas/listing.py), within the same bounds.
+ */
+export function queryLines(spec: ModelSpec, imports: Imports, embeds: Embed[] = []): QueryLines {
+  const sortable = ['"id": int'];
+  const filters: string[] = [];
+  const parameters: [string, string][] = [];
+  const filter = (field: string, operator: string, type: string) => {
+    const name = operator ? `${field}__${operator}` : LIST_PARAMETERS.has(field) ? `${field}__eq` : field;
+    filters.push(optionalLine(name, type, 'None'));
+    parameters.push([name, field]);
+  };
+  for (const field of spec.fields) {
+    if (field.type === 'json') continue;
+    const [module, python] = PYTHON_TYPES[field.type];
+    if (module !== null) imports.add(module, python);
+    if (field.type !== 'text') sortable.push(`"${field.name}": ${python}${field.optional ? ' | None' : ''}`);
+    const type = queryType(field, imports);
+    filter(field.name, '', type);
+    const reference = field.ref !== undefined || field.fk !== undefined;
+    if (
+      !reference &&
+      ['int', 'bigint', 'float', 'decimal', 'date', 'datetime', 'time'].includes(field.type)
+    ) {
+      filter(field.name, 'gte', type);
+      filter(field.name, 'lte', type);
+    }
+    if (['str', 'int', 'bigint', 'uuid'].includes(field.type)) {
+      imports.add('typing', 'Annotated').add('app.schemas.listing', 'AnyOf', 'CommaSeparated');
+      filter(field.name, 'in', `Annotated[list[${type}], CommaSeparated, AnyOf]`);
+    }
+    if (field.type === 'str' || field.type === 'text') filter(field.name, 'icontains', type);
+    if (field.optional) filter(field.name, 'isnull', 'bool');
+  }
+  if (spec.timestamps) {
+    imports.add('datetime', 'datetime').add('app.schemas.types', 'Timestamp');
+    for (const name of ['created_at', 'updated_at']) {
+      sortable.push(`"${name}": datetime`);
+      filter(name, 'gte', 'Timestamp');
+      filter(name, 'lte', 'Timestamp');
+    }
+  }
+  const searchable = spec.fields.filter((f) => f.type === 'str' || f.type === 'text').map((f) => f.name);
+  if (searchable.length > 0) imports.add('pydantic', 'Field').add('app.schemas.types', 'Text');
+  if (embeds.length > 0) {
+    const names = embeds.map((embed) => `"${embed.relation}"`).join(', ');
+    imports.add('typing', 'Annotated', 'Literal').add('app.schemas.listing', 'AnyOf', 'CommaSeparated');
+    filters.push(
+      optionalLine('include', `Annotated[list[Literal[${names}]], CommaSeparated, AnyOf]`, 'None'),
+    );
+  }
+  imports.add('typing', 'Any', 'ClassVar').add('app.schemas.listing', 'ListQuery', 'sort_by');
+  // A tuple of one needs its comma.
+  const names = searchable.map((name) => `"${name}"`);
+  if (names.length === 1) names[0] += ',';
+  const searchableLine = pyCall('    ', 'SEARCHABLE: ClassVar[tuple[str, ...]] = ', names);
+  return { sortable, searchable, searchableLine, filters, parameters };
+}
+
+/** The type of a filter's value, read from a query string. */
+function queryType(field: FieldSpec, imports: Imports): string {
+  switch (field.type) {
+    case 'int':
+    case 'bigint': {
+      const name = field.type === 'int' ? 'QueryInt32' : 'QueryInt64';
+      imports.add('app.schemas.listing', name);
+      return name;
+    }
+    case 'float':
+      imports.add('app.schemas.listing', 'QueryFloat');
+      return 'QueryFloat';
+    case 'decimal':
+      imports.add('typing', 'Annotated').add('decimal', 'Decimal').add('app.schemas.listing', 'DecimalBound');
+      return `Annotated[Decimal, DecimalBound(${field.precision ?? DEFAULT_PRECISION}, ${field.scale ?? DEFAULT_SCALE})]`;
+    case 'bool':
+      return 'bool';
+    case 'text':
+      imports.add('app.schemas.types', 'Text');
+      return 'Text';
+    default:
+      return schemaType(field, imports);
+  }
 }
 
 /** The model and column a foreign-key field points at. */
@@ -224,14 +386,19 @@ function refusedValues(field: FieldSpec): [value: string, why: string][] {
       return [
         ['"2024-13-01"', 'no such date'],
         ['20240101', 'a number'],
+        ['"20240101"', 'a number in a string'],
       ];
     case 'datetime':
       return [
         ['"2024-01-02T03:04:05"', 'no time zone'],
         ['"0001-01-01T00:30:00+01:00"', 'before year 1 in UTC'],
+        ['"1700000000.5"', 'a Unix timestamp'],
       ];
     case 'time':
-      return [['"25:00"', 'no such time']];
+      return [
+        ['"25:00"', 'no such time'],
+        ['"3600"', 'a number of seconds'],
+      ];
     case 'uuid':
       return [['"not-a-uuid"', 'not a UUID']];
     case 'json':
@@ -285,6 +452,14 @@ export interface TestPlan {
   references: ReferenceTest[];
   /** The field holding each row's owner, which the API fills from the signed-in user. */
   owner: string | undefined;
+  /** The list's filter parameters, each with the field it filters. */
+  filters: [parameter: string, field: string][];
+  /** A field that `q` searches. */
+  searched: string | undefined;
+  /** A field the list sorts by, other than id. */
+  sorted: string | undefined;
+  /** The references a list can include, as [relationship, foreign-key field]. */
+  includes: [relation: string, field: string][];
 }
 
 /** A reference to the id of a row that an endpoint of the API deletes. */
@@ -307,6 +482,8 @@ export interface TestOptions {
   urls: ReadonlyMap<string, string>;
   /** The field holding each row's owner (forge:crud --owner): the API sets it, the payload leaves it out. */
   owner?: string | undefined;
+  /** The references a list can include (relationship names). */
+  includes?: string[];
 }
 
 /** The values and helpers of tests/api/test_<table>.py. */
@@ -406,6 +583,11 @@ export function testPlan(
   if (number !== undefined) imports.module('json');
   // The module overrides the client fixture with one that carries a user's token.
   if (options.signedIn) imports.module('pytest');
+  const query = queryLines(spec, new Imports());
+  if (query.parameters.length > 0) imports.module('json').module('pytest');
+  if ((options.includes ?? []).length > 0) {
+    imports.add('sqlalchemy', 'event').add('app.core.database', 'db_manager');
+  }
   if (patch !== undefined) {
     // An update racing a delete: a concurrent session deletes the row that the request read.
     imports
@@ -434,5 +616,12 @@ export function testPlan(
     decimal,
     references,
     owner: options.owner,
+    filters: query.parameters,
+    searched: query.searchable[0],
+    sorted: query.sortable[1]?.split('"')[1],
+    includes: (options.includes ?? []).map((relation) => [
+      relation,
+      spec.fields.find((f) => f.relation === relation)!.name,
+    ]),
   };
 }

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import type { BaseOptions } from 'yeoman-generator';
 import { ForgeGenerator } from '../lib/base.js';
 import { FieldError, parseFields, sameField, SERVER_DEFAULT_TYPES, type FieldSpec } from '../lib/fields.js';
@@ -24,6 +25,8 @@ export type ModelOptions = BaseOptions & {
   'skip-migration'?: boolean;
   /** Yeoman's own --force: overwrite changed files without asking. */
   force?: boolean;
+  /** Set by forge:crud when it runs forge:model: the resource is rendered by that run already. */
+  fromCrud?: boolean;
 };
 
 /** Names a model class must not take: they would shadow what model modules and the registry import. */
@@ -100,9 +103,10 @@ export default class ModelGenerator extends ForgeGenerator {
       default: false,
       description: 'Do not write a migration (run alembic revision --autogenerate yourself)',
     });
+    this.option('from-crud', { type: Boolean, hide: true });
   }
 
-  initializing(): void {
+  async initializing(): Promise<void> {
     this._loadForgeConfig();
     this.specs = loadSpecs(this);
     const name = parseModelName(this.options.name ?? '', 'forge:model', SHADOWED_NAMES);
@@ -130,6 +134,12 @@ export default class ModelGenerator extends ForgeGenerator {
       throw new Error(
         `Model ${name} was created ${existing.timestamps ? 'with' : 'without'} timestamps; changing that is not supported.`,
       );
+    }
+    // A model with REST endpoints: its schemas, filters and tests follow the new fields in the same run.
+    const resource = this.destinationPath(`.forge/resources/${name}.json`);
+    if (this.options.fromCrud !== true && existing !== undefined && existsSync(resource)) {
+      const options: Record<string, unknown> = this.options.force === true ? { force: true } : {};
+      await this.composeWith('forge:crud', { generatorArgs: [name], generatorOptions: options });
     }
   }
 

@@ -14,7 +14,11 @@ const runCrud = (project: string, args: string[], options: Record<string, unknow
     .withOptions({ force: true, ...options });
 
 const runModel = (project: string, args: string[]) =>
-  runGenerator(generatorPath('model')).cd(project).withArguments(args).withOptions({ force: true });
+  runGenerator(generatorPath('model'))
+    .withGenerators(FORGE_GENERATORS)
+    .cd(project)
+    .withArguments(args)
+    .withOptions({ force: true });
 
 const migrations = (project: string) => readdirSync(join(project, 'alembic', 'versions')).sort();
 const read = (project: string, file: string) => readFileSync(join(project, file), 'utf8');
@@ -39,15 +43,19 @@ describe('forge:crud', () => {
         assert.match(read(project, 'app/models/post.py'), /class Post\(/);
         const crud = read(project, 'app/crud/post.py');
         assert.match(crud, /class PostCRUD:/);
-        for (const method of ['get_by_id', 'get_all', 'count', 'create', 'update', 'delete']) {
+        for (const method of ['get_by_id', 'get_page', 'create', 'update', 'delete']) {
           assert.match(crud, new RegExp(`@staticmethod\\n {4}async def ${method}\\(db: AsyncSession`));
         }
         assert.match(crud, /^post_crud = PostCRUD\(\)$/m);
-        assert.match(crud, orm === 'sqlmodel' ? /order_by\(col\(Post\.id\)\)/ : /order_by\(Post\.id\)/);
+        assert.match(crud, /async def get_page\(db: AsyncSession, query: PostQuery\) -> PageOf\[Post\]:/);
+        assert.match(crud, /return await fetch_page\(db, Post, query\)/);
         assert.match(crud, /model_dump\(exclude_unset=True\)/);
         const schemas = read(project, 'app/schemas/post.py');
         assert.match(schemas, /class PostBase\(BaseModel\):\n {4}title: Text = Field\(max_length=200\)/);
-        assert.match(schemas, /^from app\.schemas\.types import Int32, LongText, PartialUpdate, Text$/m);
+        assert.match(
+          schemas,
+          /^from app\.schemas\.types import Int32, LongText, PartialUpdate, Text, Timestamp$/m,
+        );
         assert.match(schemas, /class PostCreate\(PostBase\):/);
         // A required field may be left out of an update, not set to null: its schema offers no null.
         assert.match(
@@ -58,7 +66,28 @@ describe('forge:crud', () => {
           schemas,
           /class PostRead\(PostBase\):\n {4}model_config = ConfigDict\(from_attributes=True\)/,
         );
-        assert.match(schemas, /class PostPage\(BaseModel\):[^]*items: list\[PostRead\]\n {4}total: int/);
+        assert.match(
+          schemas,
+          /class PostPage\(BaseModel\):[^]*items: list\[PostRead\]\n {4}total: int \| None\n {4}skip: int \| None\n {4}limit: int\n {4}next_cursor: str \| None/,
+        );
+        // The list query: sortable fields but text, searchable text, a filter per field and operator.
+        const query = schemas.split('class PostQuery(ListQuery):')[1]!.split('class PostPage')[0]!;
+        assert.match(query, /"title": str,\n {8}"author_id": int,\n {8}"created_at": datetime,/);
+        assert.doesNotMatch(query, /"content": /);
+        assert.match(query, /SEARCHABLE: ClassVar\[tuple\[str, \.\.\.\]\] = \("title", "content"\)/);
+        assert.match(query, /^ {4}sort: str = sort_by\(SORTABLE\)$/m);
+        for (const line of [
+          'title: Text | None = None',
+          'title__in: Annotated[list[Text], CommaSeparated, AnyOf] | None = None',
+          'title__icontains: Text | None = None',
+          'content__icontains: Text | None = None',
+          'author_id__in: Annotated[list[QueryInt32], CommaSeparated, AnyOf] | None = None',
+          'created_at__gte: Timestamp | None = None',
+        ]) {
+          assert.ok(query.includes(`\n    ${line}\n`), line);
+        }
+        // A reference has no range filter.
+        assert.doesNotMatch(query, /author_id__gte/);
         const router = read(project, 'app/routers/v1/posts.py');
         assert.match(router, SIGNED_IN_ROUTER);
         assert.match(router, /status_code=status\.HTTP_201_CREATED/);
@@ -66,7 +95,11 @@ describe('forge:crud', () => {
           router,
           /response\.headers\["Location"\] = str\(request\.url_for\("read_post", post_id=post\.id\)\)/,
         );
-        assert.match(router, /async def list_posts\(db: SessionDep, skip: Skip = 0, limit: Limit = 20\)/);
+        assert.match(
+          router,
+          /async def list_posts\(db: SessionDep, query: Annotated\[PostQuery, Query\(\)\]\) -> PostPage:/,
+        );
+        assert.match(router, /next_cursor=page\.next_cursor,/);
         assert.match(router, /async def read_post\(db: SessionDep, post_id: RowId\) -> Post:/);
         assert.match(
           router,
@@ -121,19 +154,55 @@ describe('forge:crud', () => {
     );
   });
 
-  it('a re-run changes nothing; after forge:model added fields it renders the schemas and tests again', async () => {
+  it('a re-run changes nothing; forge:model adding fields renders the schemas, filters and tests again', async () => {
     const project = await newProject();
     await runCrud(project, POST);
     const before = snapshot(project);
     await runCrud(project, ['Post']);
     assert.deepEqual(snapshot(project), before);
     assert.equal(read(project, AGGREGATOR).match(/include_router\(posts_router\)/g)?.length, 1);
+    // forge:model alone: the resource follows its model in the same run.
     await runModel(project, ['Post', 'views:int:default=0', 'subtitle:str:max=80:optional']);
-    await runCrud(project, ['Post']);
     const schemas = read(project, 'app/schemas/post.py');
     assert.match(schemas, /views: Int32 = 0/);
     assert.match(schemas, /subtitle: Text \| None = Field\(default=None, max_length=80\)/);
+    assert.match(schemas, /views__gte: QueryInt32 \| None = None/);
+    assert.match(schemas, /subtitle__isnull: bool \| None = None/);
     assert.match(read(project, 'tests/api/test_posts.py'), /"views": 7/);
+    assert.match(read(project, 'tests/api/test_posts.py'), /\("views__gte", "views"\),/);
+  });
+
+  it('lists can include the rows that references point at: users (public part) and resources', async () => {
+    const project = await newProject();
+    await runCrud(project, POST, { owner: 'none' });
+    await runCrud(project, ['Tag', 'label:str']);
+    await runCrud(
+      project,
+      ['Comment', 'body:text', 'post:ref=Post', 'writer:ref=User', 'tag:ref=Tag:optional'],
+      {
+        owner: 'none',
+      },
+    );
+    const schemas = read(project, 'app/schemas/comment.py');
+    assert.match(
+      schemas,
+      /class CommentItem\(CommentRead, ListItem\):\n {4}"{3}[^\n]+\n\n {4}post: PostRead \| None = None\n {4}writer: UserPublic \| None = None\n {4}tag: TagRead \| None = None\n/,
+    );
+    assert.match(
+      schemas,
+      /include: Annotated\[list\[Literal\["post", "writer", "tag"\]\], CommaSeparated, AnyOf\] \| None = None/,
+    );
+    assert.match(schemas, /items: list\[CommentItem\]/);
+    assert.match(
+      read(project, 'app/routers/v1/comments.py'),
+      /items=\[CommentItem\.model_validate\(row\) for row in page\.rows\]/,
+    );
+    const tests = read(project, 'tests/api/test_comments.py');
+    assert.match(tests, /async def test_include_embeds_references_with_one_query_each\(/);
+    assert.match(tests, /assert with_includes - without == 3, statements/);
+    // No reference, or an fk= field (no relationship): nothing to embed.
+    assert.doesNotMatch(read(project, 'app/schemas/tag.py'), /TagItem|include/);
+    assert.doesNotMatch(read(project, 'app/schemas/post.py'), /PostItem|include/);
   });
 
   it('adds fields through forge:model when given for an existing model', async () => {
@@ -149,13 +218,13 @@ describe('forge:crud', () => {
     await runCrud(project, POST);
     const edited = `${read(project, 'app/routers/v1/posts.py')}\n# mine\n`;
     writeFileSync(join(project, 'app/routers/v1/posts.py'), edited);
-    await runModel(project, ['Post', 'views:int:default=0']);
-    // An environment without yeoman-test's default force, as on the command line: every changed file is asked.
+    // forge:model re-renders the resource. An environment without yeoman-test's default force, as on the
+    // command line: every changed file is asked.
     const asked = await helpers
-      .run(generatorPath('crud'), {}, { force: false })
+      .run(generatorPath('model'), {}, { force: false })
       .withGenerators(FORGE_GENERATORS)
       .cd(project)
-      .withArguments(['Post'])
+      .withArguments(['Post', 'views:int:default=0'])
       .withAnswers({ action: 'skip' });
     // Only the edited file is asked about; the others, as forge wrote them, are updated.
     assert.deepEqual(
@@ -304,14 +373,15 @@ describe('forge:crud', () => {
       await runCrud(project, POST, { owner: 'author_id', private: true });
       assert.deepEqual([record(project).owner, record(project).private], ['author_id', true]);
       const crud = read(project, 'app/crud/post.py');
-      assert.match(crud, /async def count\(db: AsyncSession, author_id: int \| None = None\) -> int:/);
-      assert.equal(
-        crud.match(/statement = statement\.where\(col\(Post\.author_id\) == author_id\)/g)?.length,
-        2,
+      assert.match(crud, /query: PostQuery, author_id: int \| None = None\n {4}\) -> PageOf\[Post\]:/);
+      assert.match(
+        crud,
+        /if author_id is not None:\n {12}where\.append\(col\(Post\.author_id\) == author_id\)/,
       );
+      assert.match(crud, /return await fetch_page\(db, Post, query, \*where\)/);
       const router = read(project, 'app/routers/v1/posts.py');
       assert.match(router, /author_id = None if user\.is_superuser else user\.id/);
-      assert.match(router, /total=await post_crud\.count\(db, author_id=author_id\)/);
+      assert.match(router, /page = await post_crud\.get_page\(db, query, author_id\)/);
       assert.match(router, /return await _get_visible\(db, post_id, user\)/);
       assert.equal(router.match(/await _get_visible\(db, post_id, user\)/g)?.length, 3);
       assert.doesNotMatch(router, /403/);
