@@ -53,6 +53,8 @@ export interface ResourceOptions {
   owner?: string | undefined;
   /** --private: only the owner and superusers see a row. */
   private?: boolean;
+  /** The resources whose rows only their owners see: a list never embeds them. */
+  privateResources?: ReadonlySet<string>;
 }
 
 export function resourceContext(
@@ -65,7 +67,7 @@ export function resourceContext(
   if (options.owner !== undefined && owner === undefined) {
     throw new Error(`${spec.name} has no field ${options.owner} to hold its owner.`);
   }
-  const embeds = embedsOf(spec, specs, options.urls);
+  const embeds = embedsOf(spec, specs, options.urls, options.privateResources);
   const tests = testPlan(spec, specs, {
     orm: config.orm,
     signedIn: options.signedIn,

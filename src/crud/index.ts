@@ -184,6 +184,7 @@ export default class CrudGenerator extends ForgeGenerator {
       owner: this.owner,
       private: this.private,
       urls: this._resourceUrls(spec.name, prefix),
+      privateResources: this._privateResources(spec.name),
     });
     renderFiles(this, RESOURCE_FILES, context);
     const files: Record<string, string> = {};
@@ -259,6 +260,17 @@ export default class CrudGenerator extends ForgeGenerator {
       this.fs.write(path, content);
       writeWithoutPrompt(this, path);
     }
+  }
+
+  /** The resources whose rows only their owners see (--private), this one as this run decides. */
+  _privateResources(name: string): Set<string> {
+    const names = new Set<string>();
+    for (const path of listFiles(this, this.destinationPath('.forge/resources'))) {
+      const record = this.fs.readJSON(path) as ResourceRecord | undefined;
+      if (path.endsWith('.json') && record?.private === true) names.add(basename(path, '.json'));
+    }
+    names.delete(name);
+    return this.private ? names.add(name) : names;
   }
 
   /** The URL of every model with REST endpoints: the users, each recorded resource, and this one. */

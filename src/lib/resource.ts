@@ -154,17 +154,18 @@ export interface Embed {
 /**
  * The references of a resource a list can include: those to users (their public part) and to models with REST
  * endpoints (their Read schema), but not one whose model references this one back (the two schema modules would
- * import each other).
+ * import each other), nor a --private one (its rows would show through the rows of other users that reference them).
  */
 export function embedsOf(
   spec: ModelSpec,
   specs: ReadonlyMap<string, ModelSpec>,
   urls: ReadonlyMap<string, string>,
+  privateResources: ReadonlySet<string> = new Set(),
 ): Embed[] {
   const embeds: Embed[] = [];
   for (const field of spec.fields) {
     const target = field.ref === undefined ? undefined : specs.get(field.ref);
-    if (field.relation === undefined || target === undefined) continue;
+    if (field.relation === undefined || target === undefined || privateResources.has(target.name)) continue;
     if (target.name === 'User') {
       embeds.push({ relation: field.relation, type: 'UserPublic', module: 'app.schemas.user' });
     } else if (target.name === spec.name) {

@@ -176,9 +176,10 @@ describe('forge:crud', () => {
     const project = await newProject();
     await runCrud(project, POST, { owner: 'none' });
     await runCrud(project, ['Tag', 'label:str']);
+    await runCrud(project, ['Note', 'text:str', 'owner:ref=User'], { owner: 'owner', private: true });
     await runCrud(
       project,
-      ['Comment', 'body:text', 'post:ref=Post', 'writer:ref=User', 'tag:ref=Tag:optional'],
+      ['Comment', 'body:text', 'post:ref=Post', 'writer:ref=User', 'tag:ref=Tag:optional', 'note:ref=Note:optional'],
       {
         owner: 'none',
       },
@@ -200,6 +201,8 @@ describe('forge:crud', () => {
     const tests = read(project, 'tests/api/test_comments.py');
     assert.match(tests, /async def test_include_embeds_references_with_one_query_each\(/);
     assert.match(tests, /assert with_includes - without == 3, statements/);
+    // A --private resource is never embedded: its rows would show through others' comments.
+    assert.doesNotMatch(schemas, /note: NoteRead|"note"\]/);
     // No reference, or an fk= field (no relationship): nothing to embed.
     assert.doesNotMatch(read(project, 'app/schemas/tag.py'), /TagItem|include/);
     assert.doesNotMatch(read(project, 'app/schemas/post.py'), /PostItem|include/);
