@@ -179,7 +179,14 @@ describe('forge:crud', () => {
     await runCrud(project, ['Note', 'text:str', 'owner:ref=User'], { owner: 'owner', private: true });
     await runCrud(
       project,
-      ['Comment', 'body:text', 'post:ref=Post', 'writer:ref=User', 'tag:ref=Tag:optional', 'note:ref=Note:optional'],
+      [
+        'Comment',
+        'body:text',
+        'post:ref=Post',
+        'writer:ref=User',
+        'tag:ref=Tag:optional',
+        'note:ref=Note:optional',
+      ],
       {
         owner: 'none',
       },
