@@ -457,8 +457,8 @@ export interface TestPlan {
   filters: [parameter: string, field: string][];
   /** A field that `q` searches. */
   searched: string | undefined;
-  /** A field the list sorts by, other than id. */
-  sorted: string | undefined;
+  /** The fields the list sorts by, other than id. */
+  sorts: string[];
   /** The references a list can include, as [relationship, foreign-key field]. */
   includes: [relation: string, field: string][];
 }
@@ -619,7 +619,7 @@ export function testPlan(
     owner: options.owner,
     filters: query.parameters,
     searched: query.searchable[0],
-    sorted: query.sortable[1]?.split('"')[1],
+    sorts: query.sortable.slice(1).map((entry) => entry.split('"')[1]!),
     includes: (options.includes ?? []).map((relation) => [
       relation,
       spec.fields.find((f) => f.relation === relation)!.name,
