@@ -68,7 +68,9 @@ export function resourceContext(
     throw new Error(`${spec.name} has no field ${options.owner} to hold its owner.`);
   }
   const embeds = embedsOf(spec, specs, options.urls, options.privateResources);
+  const schema = schemaLines(spec, owner?.name, embeds);
   const tests = testPlan(spec, specs, {
+    query: schema.query,
     orm: config.orm,
     signedIn: options.signedIn,
     urls: options.urls,
@@ -131,7 +133,7 @@ export function resourceContext(
     variable: spec.module,
     /** The variable holding one row. */
     item: TAKEN_NAMES.has(spec.module) ? `${spec.module}_row` : spec.module,
-    schema: schemaLines(spec, owner?.name, embeds),
+    schema,
     embeds,
     /** The class of a list's items: <Name>Item when it can embed references, else <Name>Read. */
     itemClass: embeds.length > 0 ? `${spec.name}Item` : `${spec.name}Read`,

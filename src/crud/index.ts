@@ -262,25 +262,28 @@ export default class CrudGenerator extends ForgeGenerator {
     }
   }
 
-  /** The resources whose rows only their owners see (--private), this one as this run decides. */
-  _privateResources(name: string): Set<string> {
-    const names = new Set<string>();
+  /** The other resources' records, by model name. */
+  _otherRecords(name: string): Map<string, ResourceRecord> {
+    const records = new Map<string, ResourceRecord>();
     for (const path of listFiles(this, this.destinationPath('.forge/resources'))) {
       const record = this.fs.readJSON(path) as ResourceRecord | undefined;
-      if (path.endsWith('.json') && record?.private === true) names.add(basename(path, '.json'));
+      const model = basename(path, '.json');
+      if (path.endsWith('.json') && record?.prefix && model !== name) records.set(model, record);
     }
-    names.delete(name);
+    return records;
+  }
+
+  /** The resources whose rows only their owners see (--private), this one as this run decides. */
+  _privateResources(name: string): Set<string> {
+    const records = [...this._otherRecords(name)].filter(([, record]) => record.private === true);
+    const names = new Set(records.map(([model]) => model));
     return this.private ? names.add(name) : names;
   }
 
   /** The URL of every model with REST endpoints: the users, each recorded resource, and this one. */
   _resourceUrls(name: string, prefix: string): Map<string, string> {
     const urls = new Map([['User', '/api/v1/users']]);
-    for (const path of listFiles(this, this.destinationPath('.forge/resources'))) {
-      const record = this.fs.readJSON(path) as ResourceRecord | undefined;
-      if (path.endsWith('.json') && record?.prefix)
-        urls.set(basename(path, '.json'), `/api/v1${record.prefix}`);
-    }
+    for (const [model, record] of this._otherRecords(name)) urls.set(model, `/api/v1${record.prefix}`);
     return urls.set(name, `/api/v1${prefix}`);
   }
 

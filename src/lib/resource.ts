@@ -485,6 +485,8 @@ export interface TestOptions {
   owner?: string | undefined;
   /** The references a list can include (relationship names). */
   includes?: string[];
+  /** The list query of the resource, as schemaLines wrote it. */
+  query: QueryLines;
 }
 
 /** The values and helpers of tests/api/test_<table>.py. */
@@ -584,7 +586,7 @@ export function testPlan(
   if (number !== undefined) imports.module('json');
   // The module overrides the client fixture with one that carries a user's token.
   if (options.signedIn) imports.module('pytest');
-  const query = queryLines(spec, new Imports());
+  const { query } = options;
   if (query.parameters.length > 0) imports.module('json').module('pytest');
   if ((options.includes ?? []).length > 0) {
     imports.add('sqlalchemy', 'event').add('app.core.database', 'db_manager');
