@@ -11,7 +11,7 @@ import {
   type FieldSpec,
   type OnDelete,
 } from './fields.js';
-import { Imports, LINE_LENGTH, lengthAndDigits, pyCall } from './render.js';
+import { importedPythonType, Imports, LINE_LENGTH, lengthAndDigits, pyCall } from './render.js';
 import type { Orm } from './config.js';
 import type { ModelSpec } from './spec.js';
 
@@ -123,22 +123,6 @@ export function schemaLines(spec: ModelSpec, owner?: string, embeds: Embed[] = [
   return { base, update, read, query, imports: imports.render() };
 }
 
-/** The Python type of each field type's values, which reads a list cursor's values. */
-const PYTHON_TYPES: Record<FieldSpec['type'], [module: string | null, name: string]> = {
-  str: [null, 'str'],
-  text: [null, 'str'],
-  int: [null, 'int'],
-  bigint: [null, 'int'],
-  float: [null, 'float'],
-  decimal: ['decimal', 'Decimal'],
-  bool: [null, 'bool'],
-  date: ['datetime', 'date'],
-  datetime: ['datetime', 'datetime'],
-  time: ['datetime', 'time'],
-  uuid: ['uuid', 'UUID'],
-  json: [null, 'object'],
-};
-
 /** Parameters of every list query: a field of the same name filters with `<name>__eq` instead. */
 const LIST_PARAMETERS = new Set(['skip', 'limit', 'cursor', 'sort', 'q']);
 
@@ -211,8 +195,7 @@ export function queryLines(spec: ModelSpec, imports: Imports, embeds: Embed[] = 
   };
   for (const field of spec.fields) {
     if (field.type === 'json') continue;
-    const [module, python] = PYTHON_TYPES[field.type];
-    if (module !== null) imports.add(module, python);
+    const python = importedPythonType(field, imports);
     if (field.type !== 'text') sortable.push(`"${field.name}": ${python}${field.optional ? ' | None' : ''}`);
     const type = queryType(field, imports);
     filter(field.name, '', type);
