@@ -426,6 +426,11 @@ export interface TestPlan {
   first?: string;
   /** How the create test compares each field sent with the value the API returns. */
   checks: { name: string; kind: 'exact' | 'decimal' | 'datetime' | 'time' }[];
+  /**
+   * Values sent in another form than the database stores them in (digits short of the scale, an offset, a
+   * fraction of a second), as JSON literals: create and update answer what a read returns.
+   */
+  restated: [name: string, value: string][];
   /** Values no column of the field's type stores, each a 422: [field, Python literal, description]. */
   refused: [string, string, string][];
   /** A float or decimal field: NaN and infinities are a 422. */
@@ -546,6 +551,17 @@ export function testPlan(
     const kind = type === 'decimal' || type === 'datetime' || type === 'time' ? type : 'exact';
     return { name, kind } as const;
   });
+  const restated = payloadValues.flatMap(({ name }): [string, string][] => {
+    const field = spec.fields.find((f) => f.name === name)!;
+    if (field.unique) return [];
+    const scale = field.scale ?? DEFAULT_SCALE;
+    if (field.type === 'decimal' && scale > 0 && (field.precision ?? DEFAULT_PRECISION) > scale) {
+      return [[name, '"1.5"']];
+    }
+    if (field.type === 'time') return [[name, '"12:30:01.75+02:00"']];
+    if (field.type === 'datetime') return [[name, '"2024-01-02T03:04:05.123456+05:00"']];
+    return [];
+  });
   for (const { kind } of checks) {
     if (kind === 'decimal') imports.add('decimal', 'Decimal');
     else if (kind === 'datetime') imports.add('datetime', 'datetime');
@@ -597,6 +613,7 @@ export function testPlan(
     required: fields.filter((f) => !f.optional && f.default === undefined).map((f) => f.name),
     first: fields[0]?.name,
     checks,
+    restated,
     refused,
     number,
     decimal,

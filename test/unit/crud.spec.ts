@@ -47,6 +47,8 @@ describe('forge:crud', () => {
           assert.match(crud, new RegExp(`@staticmethod\\n {4}async def ${method}\\(db: AsyncSession`));
         }
         assert.match(crud, /^post_crud = PostCRUD\(\)$/m);
+        // The INSERT returns the id and the object holds every other value: no SELECT after a write.
+        assert.doesNotMatch(crud, /refresh/);
         assert.match(crud, /async def get_page\(db: AsyncSession, query: PostQuery\) -> PageOf\[Post\]:/);
         assert.match(crud, /return await fetch_page\(db, Post, query\)/);
         assert.match(crud, /model_dump\(exclude_unset=True\)/);
@@ -126,6 +128,8 @@ describe('forge:crud', () => {
         assert.match(tests, /assert created\["content"\] == data\["content"\]/);
         assert.match(tests, /async def test_ids_and_offsets_outside_the_column_range_are_422/);
         assert.match(tests, /async def test_a_row_deleted_during_an_update_is_404/);
+        // Nothing in a post is stored in another form than sent.
+        assert.doesNotMatch(tests, /test_create_and_update_answer_what_is_stored/);
         // author_id references users without ondelete: deleting the user is refused while a post refers to it.
         assert.match(tests, /async def test_deleting_what_author_id_references\(/);
         assert.match(tests, /assert "posts\.author_id" in response\.json\(\)\["detail"\]/);
@@ -170,6 +174,22 @@ describe('forge:crud', () => {
     assert.match(schemas, /subtitle__isnull: bool \| None = None/);
     assert.match(read(project, 'tests/api/test_posts.py'), /"views": 7/);
     assert.match(read(project, 'tests/api/test_posts.py'), /\("views__gte", "views"\),/);
+  });
+
+  it('tests that create and update answer the stored form of decimals, times and datetimes', async () => {
+    const project = await newProject();
+    await runCrud(project, [
+      'Slot',
+      'price:decimal',
+      'opens:time',
+      'at:datetime',
+      'code:decimal:scale=0:unique',
+    ]);
+    const tests = read(project, 'tests/api/test_slots.py');
+    assert.match(
+      tests,
+      /async def test_create_and_update_answer_what_is_stored\(client: AsyncClient\) -> None:\n.*\n {4}restated = \{\n {8}"price": "1\.5",\n {8}"opens": "12:30:01\.75\+02:00",\n {8}"at": "2024-01-02T03:04:05\.123456\+05:00",\n {4}\}/,
+    );
   });
 
   it('lists can include the rows that references point at: users (public part) and resources', async () => {
