@@ -17,10 +17,12 @@ from datetime import datetime
 
 import asyncpg
 import uvloop
-from pydantic import BaseModel, ConfigDict
 from sqlalchemy import DateTime, String, Text, bindparam, select
 from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+# The baseline's response model: a script's own folder is on the import path.
+from raw_app import PostRead
 
 ROUNDS = 3000
 WARMUP = 300
@@ -42,17 +44,6 @@ class Post(Base):
     published: Mapped[bool]
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-
-
-class PostRead(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-    id: int
-    title: str
-    body: str
-    published: bool
-    created_at: datetime
-    updated_at: datetime
 
 
 async def cpu_us(read: Callable[[int], Awaitable[object]]) -> float:
@@ -82,22 +73,22 @@ async def main() -> None:
     async def core(post_id: int) -> object:
         async with reader.connect() as connection:
             row = (await connection.execute(core_by_id, {"id": post_id})).one()
-        return PostRead.model_validate(row)
+        return PostRead.model_validate(row, from_attributes=True)
 
     async def session_core(post_id: int) -> object:
         async with sessions() as session:
             row = (await session.execute(core_by_id, {"id": post_id})).one()
-        return PostRead.model_validate(row)
+        return PostRead.model_validate(row, from_attributes=True)
 
     async def orm(post_id: int) -> object:
         async with sessions() as session:
             post = await session.scalar(by_id, {"id": post_id})
-        return PostRead.model_validate(post)
+        return PostRead.model_validate(post, from_attributes=True)
 
     async def orm_get(post_id: int) -> object:
         async with sessions() as session:
             post = await session.get(Post, post_id)
-        return PostRead.model_validate(post)
+        return PostRead.model_validate(post, from_attributes=True)
 
     layers = {
         "asyncpg pool.fetchrow (the raw app)": raw,

@@ -79,7 +79,7 @@ export function resourceContext(
   });
   const crudImports = new Imports()
     .add('typing', 'Any', 'cast')
-    .add('sqlalchemy', 'CursorResult', 'delete')
+    .add('sqlalchemy', 'CursorResult', 'bindparam', 'delete', 'select')
     .add('sqlalchemy.ext.asyncio', 'AsyncSession')
     .add('app.crud.listing', 'PageOf', 'fetch_page')
     .add(`app.models.${spec.module}`, spec.name)
