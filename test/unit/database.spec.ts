@@ -129,7 +129,7 @@ describe('forge:database', () => {
           assert.equal(/settings\.POOL_PRE_PING/.test(backend), database !== 'sqlite');
           assert.equal(/StaticPool/.test(backend), database === 'sqlite');
           const config = read('app/core/config.py');
-          assert.match(config, /POOL_SIZE: int = Field\(default=10, ge=1\)/);
+          assert.match(config, /POOL_SIZE: int = Field\(default=20, ge=1\)/);
           assert.match(config, /POOL_MAX_OVERFLOW: int = Field\(default=0, ge=0\)/);
           assert.match(config, /POOL_TIMEOUT: float = Field\(default=30, ge=0\)/);
           assert.match(config, /POOL_PRE_PING: bool = False/);
