@@ -4,6 +4,7 @@
  */
 import { templateContext, type ForgeConfig } from '../lib/config.js';
 import type { FileEntry } from '../lib/files.js';
+import { withArticle } from '../lib/names.js';
 import { Imports, LINE_LENGTH, pyCall } from '../lib/render.js';
 import { embedsOf, schemaLines, testPlan } from '../lib/resource.js';
 import type { ModelSpec } from '../lib/spec.js';
@@ -114,6 +115,8 @@ export function resourceContext(
   return {
     ...templateContext(config),
     spec,
+    /** "a Post", "an Article". */
+    aName: withArticle(spec.name),
     prefix: options.prefix,
     skipTests: options.skipTests,
     signedIn: options.signedIn,

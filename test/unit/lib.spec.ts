@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { DATABASES, parseChoice } from '../../src/lib/config.js';
 import {
   pluralize,
+  withArticle,
   projectNameError,
   toPackageName,
   toPascalCase,
@@ -32,6 +33,10 @@ describe('lib/names', () => {
     assert.equal(toSnakeCase('HTTPRequest'), 'http_request');
     assert.equal(toPascalCase('blog_post'), 'BlogPost');
     assert.equal(pluralize('post'), 'posts');
+    assert.deepEqual(
+      ['Post', 'Article', 'Event', 'Item', 'Order', 'User', 'Unit', 'Update', 'Usage'].map(withArticle),
+      ['a Post', 'an Article', 'an Event', 'an Item', 'an Order', 'a User', 'a Unit', 'an Update', 'a Usage'],
+    );
     assert.equal(pluralize('category'), 'categories');
     assert.equal(pluralize('address'), 'addresses');
     assert.equal(pluralize('day'), 'days');
