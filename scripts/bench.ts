@@ -1,7 +1,8 @@
 /**
  * Benchmark (not a test): how fast is a generated resource next to the same API hand-written on a raw asyncpg
  * pool? Generates a --no-auth PostgreSQL project per ORM with `forge:crud Post title:str:max=200 body:text
- * published:bool:default=false`, installs it as its README says, migrates and fills 10,000 posts; sets up the
+ * published:bool:default=false` and `forge:crud Article title:str:max=200 body:text author:ref=User`, installs
+ * it as its README says, migrates and fills 10,000 posts and 10,000 articles by 100 authors; sets up the
  * baseline (scripts/bench/raw_app.py: same pydantic models and URLs, no ORM) on its own database, same
  * schema, same rows, with the pinned versions of fastapi, pydantic, uvicorn and asyncpg the generated project
  * installed and a fixed pool as large as the generated app's pool may grow (POOL_SIZE + POOL_MAX_OVERFLOW).
@@ -9,8 +10,8 @@
  * Each app is served by one uvicorn worker (uvloop, httptools), with its defaults, all three at once, and
  * loaded with autocannon (32 connections, DURATION seconds) endpoint by endpoint, interleaved: each round runs
  * every endpoint on the three apps one after the other, in an order rotated per round. GET one (random ids),
- * list 20 with its total (offset form), list 20 by cursor (page 2, the cursor each app wrote), POST, PATCH
- * (random ids, a new title). Writes are undone after each run (new rows deleted, titles and flags restored,
+ * list 20 with its total (offset form), list 20 by cursor (page 2, the cursor each app wrote), 20 articles
+ * with their total and authors (`include=author`), POST, PATCH (random ids, a new title). Writes are undone after each run (new rows deleted, titles and flags restored,
  * VACUUM ANALYZE), so every run meets the same 10,000 rows. Per endpoint and app: rps (median of the rounds),
  * p50 and p99 latency (medians), the ratio to raw, the worker's CPU per request (/proc/<pid>/stat). Any
  * non-2xx answer or socket error fails the run. autocannon shares the machine's cores with the apps and
@@ -98,6 +99,11 @@ const ENDPOINTS: Endpoint[] = [
     request: () => ({ method: 'GET', path: `/api/v1/posts?limit=${LIMIT}` }),
   },
   { name: 'list 20, cursor', writes: false, request: (app) => ({ method: 'GET', path: app.cursorPath }) },
+  {
+    name: 'list 20 + authors',
+    writes: false,
+    request: () => ({ method: 'GET', path: `/api/v1/articles?limit=${LIMIT}&include=author` }),
+  },
   {
     name: 'POST',
     writes: true,
@@ -234,9 +240,15 @@ async function cleanup(): Promise<void> {
   }
 }
 
+const AUTHORS = 100;
 const seed = `INSERT INTO posts (title, body, published, created_at, updated_at)
   SELECT 'Post ' || i, repeat('body ', 20), i % 2 = 0, now(), now() FROM generate_series(1, ${ROWS}) AS i;
-  ANALYZE posts;`;
+  INSERT INTO users (username, email, hashed_password, is_active, is_superuser, created_at, updated_at)
+  SELECT 'author' || i, 'author' || i || '@example.com', 'not a hash', true, false, now(), now()
+  FROM generate_series(1, ${AUTHORS}) AS i;
+  INSERT INTO articles (title, body, author_id, created_at, updated_at)
+  SELECT 'Article ' || i, repeat('body ', 20), 1 + i % ${AUTHORS}, now(), now() FROM generate_series(1, ${ROWS}) AS i;
+  ANALYZE posts; ANALYZE users; ANALYZE articles;`;
 
 /** A generated project, migrated and filled. */
 async function setUpGenerated(orm: Orm): Promise<AppSetup> {
@@ -246,6 +258,11 @@ async function setUpGenerated(orm: Orm): Promise<AppSetup> {
     .withGenerators(FORGE_GENERATORS)
     .cd(root)
     .withArguments(['Post', 'title:str:max=200', 'body:text', 'published:bool:default=false'])
+    .withOptions({ force: true, defaults: true });
+  await runGenerator(generatorPath('crud'))
+    .withGenerators(FORGE_GENERATORS)
+    .cd(root)
+    .withArguments(['Article', 'title:str:max=200', 'body:text', 'author:ref=User'])
     .withOptions({ force: true, defaults: true });
   process.chdir(REPO_ROOT); // yeoman-test leaves the process in the project
   const bin = await installProject(root);
@@ -339,6 +356,11 @@ async function serve(app: AppSetup, dbPort = 5432): Promise<Running> {
   const items = second.body['items'] as { id: number }[] | undefined;
   if (items?.[0]?.id !== LIMIT + 1 || items.length !== LIMIT || second.body['total'] !== null) {
     throw new Error(`${app.name}: page 2 ${JSON.stringify(second).slice(0, 500)}`);
+  }
+  const articles = await fetchJson(`${base}/api/v1/articles?limit=${LIMIT}&include=author`);
+  const article = (articles.body['items'] as { id: number; author: { username: string } | null }[])[0];
+  if (articles.body['total'] !== ROWS || article?.author?.username !== 'author2') {
+    throw new Error(`${app.name}: articles ${JSON.stringify(articles).slice(0, 500)}`);
   }
   const created = await fetchJson(posts, {
     method: 'POST',

@@ -1,14 +1,16 @@
 """The benchmark's baseline: a generated project's posts API on a raw asyncpg pool.
 
-Same pydantic models, same URLs and the same answers as the generated resource
-(`forge:crud Post title:str:max=200 body:text published:bool:default=false`), with no
-ORM: one statement per request where one is enough (asyncpg autocommits it), `RETURNING`
-instead of a second SELECT, prepared statements from asyncpg's per-connection cache.
+Same pydantic models, same URLs and the same answers as the generated resources
+(`forge:crud Post title:str:max=200 body:text published:bool:default=false`, and the
+list of `forge:crud Article title:str:max=200 body:text author:ref=User` with
+`include=author`), with no ORM: one statement per request where one is enough (asyncpg
+autocommits it), `RETURNING` instead of a second SELECT, prepared statements from
+asyncpg's per-connection cache.
 
-    DATABASE_URL=postgresql://postgres@127.0.0.1:5432/db POOL_SIZE=8 \
+    DATABASE_URL=postgresql://postgres@127.0.0.1:5432/db POOL_SIZE=20 \
         uvicorn raw_app:app --loop uvloop --http httptools
 
-The table is the generated project's (its Alembic migration creates it).
+The tables are the generated project's (its Alembic migrations create them).
 """
 
 import base64
@@ -17,7 +19,7 @@ import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import asyncpg
 from fastapi import Depends, FastAPI, HTTPException, Query, Request, Response, status
@@ -50,6 +52,12 @@ UPDATE_POST = """
         updated_at = now()
     WHERE id = $1
     RETURNING id, title, body, published, created_at, updated_at"""
+# Articles reference their author; a list can include the authors (one query a page).
+COUNT_ARTICLES = "SELECT count(*) FROM articles"
+SELECT_ARTICLES = """
+    SELECT id, title, body, author_id, created_at, updated_at FROM articles
+    ORDER BY id LIMIT $1 OFFSET $2"""
+SELECT_AUTHORS = "SELECT id, username FROM users WHERE id = ANY($1::integer[])"
 
 
 class PostCreate(BaseModel):
@@ -89,6 +97,29 @@ class PostPage(BaseModel):
     """One page of posts: total and skip are null when it was asked for by cursor."""
 
     items: list[PostRead]
+    total: int | None
+    skip: int | None
+    limit: int
+    next_cursor: str | None
+
+
+class UserPublic(BaseModel):
+    id: int
+    username: str
+
+
+class ArticleItem(BaseModel):
+    id: int
+    title: str
+    body: str
+    author_id: int
+    created_at: datetime
+    updated_at: datetime
+    author: UserPublic | None = None
+
+
+class ArticlePage(BaseModel):
+    items: list[ArticleItem]
     total: int | None
     skip: int | None
     limit: int
@@ -201,3 +232,33 @@ async def update_post(
     if row is None:
         raise not_found(post_id)
     return dict(row)
+
+
+@app.get("/api/v1/articles", response_model=ArticlePage)
+async def list_articles(
+    pool: PoolDep,
+    skip: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    include: Annotated[list[Literal["author"]], Query()] = [],  # noqa: B006
+) -> dict[str, Any]:
+    """A page by offset, with the total, and the authors when asked for."""
+    async with pool.acquire() as conn:
+        total = await conn.fetchval(COUNT_ARTICLES)
+        rows = await conn.fetch(SELECT_ARTICLES, limit + 1, skip)
+        items = [dict(row) for row in rows[:limit]]
+        if "author" in include:
+            ids = list({item["author_id"] for item in items})
+            authors = {
+                row["id"]: dict(row) for row in await conn.fetch(SELECT_AUTHORS, ids)
+            }
+            for item in items:
+                item["author"] = authors[item["author_id"]]
+    return {
+        "items": items,
+        "total": total,
+        "skip": skip,
+        "limit": limit,
+        "next_cursor": encode_cursor(rows[limit - 1]["id"])
+        if len(rows) > limit
+        else None,
+    }
