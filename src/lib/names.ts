@@ -121,12 +121,12 @@ export function toPascalCase(name: string): string {
     .join('');
 }
 
-/** English plural of a snake_case word, for table names: post -> posts, category -> categories. */
 /** "a Post", "an Article", "a User", "an Update": the article by the sound of the word's start, as far as spelling tells. */
 export function withArticle(word: string): string {
   return `${/^([aeio]|u(?!ni|s[aeu]|ti|r[aeo]))/i.test(word) ? 'an' : 'a'} ${word}`;
 }
 
+/** English plural of a snake_case word, for table names: post -> posts, category -> categories. */
 export function pluralize(word: string): string {
   if (/(s|x|z|ch|sh)$/.test(word)) return `${word}es`;
   if (/[^aeiou]y$/.test(word)) return `${word.slice(0, -1)}ies`;
