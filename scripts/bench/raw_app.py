@@ -144,6 +144,9 @@ def get_pool(request: Request) -> asyncpg.Pool:
 
 
 PoolDep = Annotated[asyncpg.Pool, Depends(get_pool)]
+# A page's query parameters, as the generated lists take them.
+Skip = Annotated[int, Query(ge=0)]
+Limit = Annotated[int, Query(ge=1, le=100)]
 
 
 def encode_cursor(last_id: int) -> str:
@@ -184,8 +187,8 @@ async def create_post(pool: PoolDep, post_in: PostCreate) -> dict[str, Any]:
 @app.get("/api/v1/posts", response_model=PostPage)
 async def list_posts(
     pool: PoolDep,
-    skip: Annotated[int, Query(ge=0)] = 0,
-    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    skip: Skip = 0,
+    limit: Limit = 20,
     cursor: str | None = None,
 ) -> dict[str, Any]:
     """A page by offset, with the total; or after a cursor (keyset on id), without."""
@@ -237,8 +240,8 @@ async def update_post(
 @app.get("/api/v1/articles", response_model=ArticlePage)
 async def list_articles(
     pool: PoolDep,
-    skip: Annotated[int, Query(ge=0)] = 0,
-    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    skip: Skip = 0,
+    limit: Limit = 20,
     include: Annotated[list[Literal["author"]], Query()] = [],  # noqa: B006
 ) -> dict[str, Any]:
     """A page by offset, with the total, and the authors when asked for."""
