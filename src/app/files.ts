@@ -1,8 +1,12 @@
 import type { FileEntry } from '../lib/files.js';
 import type { TemplateContext } from '../lib/config.js';
+import type { RegistryLines } from '../lib/registry.js';
+
+/** The registry lines render the router aggregator with every resource the project has. */
+export type AppContext = TemplateContext & { registry: RegistryLines };
 
 /** What `yo forge` writes itself; forge:database writes the database layer around it. */
-export const APP_FILES: readonly FileEntry<TemplateContext>[] = [
+export const APP_FILES: readonly FileEntry<AppContext>[] = [
   { to: 'README.md' },
   { to: '.gitignore', from: 'gitignore' },
   { to: 'app/__init__.py' },

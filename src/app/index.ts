@@ -4,6 +4,7 @@ import Generator, { type BaseOptions } from 'yeoman-generator';
 import { CONFIG_KEY, findProjectRoot } from '../lib/base.js';
 import { DATABASES, ORMS, parseChoice, templateContext, type ForgeConfig } from '../lib/config.js';
 import { renderFiles } from '../lib/files.js';
+import { registryLines } from '../lib/registry.js';
 import { descriptionError, projectNameError, toPackageName } from '../lib/names.js';
 import { installPythonEnvironment, nextSteps } from './install.js';
 import { APP_FILES } from './files.js';
@@ -86,7 +87,7 @@ export default class AppGenerator extends Generator<Partial<ForgeConfig>, AppOpt
   }
 
   writing(): void {
-    renderFiles(this, APP_FILES, templateContext(this.forge));
+    renderFiles(this, APP_FILES, { ...templateContext(this.forge), registry: registryLines(this) });
   }
 
   async install(): Promise<void> {

@@ -1,12 +1,18 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { basename } from 'node:path';
 import { ForgeGenerator } from '../lib/base.js';
-import { listFiles, renderFiles } from '../lib/files.js';
+import { renderFiles } from '../lib/files.js';
 import { parseFields, type FieldSpec } from '../lib/fields.js';
 import { loadSpecs, writeWithoutPrompt } from '../lib/models.js';
 import { parseModelName } from '../lib/names.js';
 import { insertAtNeedle, NEEDLES } from '../lib/python.js';
+import {
+  AGGREGATOR,
+  includeRouter,
+  loadRecords,
+  routerImport,
+  type ResourceRecord,
+} from '../lib/registry.js';
 import type { ModelSpec } from '../lib/spec.js';
 import type { ModelOptions } from '../model/index.js';
 import { RESOURCE_FILES, resourceContext, resourcePaths } from './files.js';
@@ -21,22 +27,7 @@ type CrudOptions = ModelOptions & {
   defaults?: boolean;
 };
 
-/** What forge:crud wrote for a model, in .forge/resources/<Name>.json: its prefix and each file's hash. */
-interface ResourceRecord {
-  prefix: string;
-  skipTests: boolean;
-  /** --public: no sign-in required, in a project with --auth. */
-  public?: boolean;
-  /** --owner: the field holding each row's owner; null when none was chosen (not asked again). */
-  owner?: string | null;
-  /** --private: only the owner (and superusers) sees a row. */
-  private?: boolean;
-  files: Record<string, string>;
-}
-
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
-
-const AGGREGATOR = 'app/routers/v1/__init__.py';
 
 /** Names the router, schema and test modules import: a model class of the same name would shadow them. */
 const IMPORTED_NAMES = new Set([
@@ -243,19 +234,16 @@ export default class CrudGenerator extends ForgeGenerator {
     if (current === null || current === undefined) {
       throw new Error(`Cannot register the router: ${AGGREGATOR} is missing (yo forge writes it).`);
     }
-    let content = insertAtNeedle(
-      current,
-      NEEDLES.routerImports,
-      [`from app.routers.v1.${table} import router as ${table}_router`],
-      AGGREGATOR,
-      { sorted: true },
+    let content = insertAtNeedle(current, NEEDLES.routerImports, [routerImport(table)], AGGREGATOR, {
+      sorted: true,
+    });
+    const specs = loadSpecs(this);
+    const prefixes = new Map(
+      [...this._otherRecords(this.modelName)]
+        .filter(([model]) => specs.has(model))
+        .map(([model, record]) => [specs.get(model)!.table, record.prefix]),
     );
-    content = insertAtNeedle(
-      content,
-      NEEDLES.routerIncludes,
-      [`api_router.include_router(${table}_router)`],
-      AGGREGATOR,
-    );
+    content = includeRouter(content, table, prefixes.set(table, this._prefix(specs.get(this.modelName))));
     if (mode === 'write' && content !== current) {
       this.fs.write(path, content);
       writeWithoutPrompt(this, path);
@@ -264,12 +252,8 @@ export default class CrudGenerator extends ForgeGenerator {
 
   /** The other resources' records, by model name. */
   _otherRecords(name: string): Map<string, ResourceRecord> {
-    const records = new Map<string, ResourceRecord>();
-    for (const path of listFiles(this, this.destinationPath('.forge/resources'))) {
-      const record = this.fs.readJSON(path) as ResourceRecord | undefined;
-      const model = basename(path, '.json');
-      if (path.endsWith('.json') && record?.prefix && model !== name) records.set(model, record);
-    }
+    const records = loadRecords(this);
+    records.delete(name);
     return records;
   }
 

@@ -2,11 +2,14 @@ import { templateContext } from '../lib/config.js';
 import { ForgeGenerator } from '../lib/base.js';
 import { parseFields } from '../lib/fields.js';
 import { renderFiles } from '../lib/files.js';
+import { registryLines, type RegistryLines } from '../lib/registry.js';
 import { loadSpecs, saveSpec, writeMigration, writeModelFile } from '../lib/models.js';
 import type { ModelSpec } from '../lib/spec.js';
 import { DATABASE_FILES } from './files.js';
 
 export type DatabaseContext = ReturnType<typeof templateContext> & {
+  /** Every stored model, so that the registry renders as forge:model left it. */
+  registry: RegistryLines;
   /** Set per file: a random secret in .env, a placeholder in .env.example. */
   secretKey?: string;
   /** The .env.example secret, which the settings refuse in production. */
@@ -58,7 +61,7 @@ export default class DatabaseGenerator extends ForgeGenerator {
   }
 
   writing(): void {
-    renderFiles(this, DATABASE_FILES, templateContext(this.forge));
+    renderFiles(this, DATABASE_FILES, { ...templateContext(this.forge), registry: registryLines(this) });
     this._writeBuiltinModels();
   }
 

@@ -7,7 +7,7 @@
 export class NeedleError extends Error {}
 
 /** isort's and ruff's order: by module for imports; CONSTANTS, Classes, then the rest for __all__ entries. */
-function compareSortKeys(a: string, b: string): number {
+export function compareSortKeys(a: string, b: string): number {
   const key = (line: string) => {
     const name = line.trim().replace(/^["']|["'],?$/g, '');
     const kind = name === name.toUpperCase() && /[A-Z]/.test(name) ? 0 : /^[A-Z]/.test(name) ? 1 : 2;

@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFil
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import yeomanAssert from 'yeoman-assert';
-import { generatorPath } from '../support/paths.js';
+import { FORGE_GENERATORS, generatorPath } from '../support/paths.js';
 import { AUTH_FILES } from '../support/expected.js';
 import { listFiles, runApp, runGenerator } from '../support/generate.js';
 
@@ -124,6 +124,26 @@ describe('forge (app)', () => {
         runApp(first.cwd).withArguments(['api']).withOptions({ database: 'mysql', skipInstall: true }),
         /is a postgresql project; changing --database to mysql is not supported/,
       );
+    });
+    it('changes no file in a project that has resources (the registry and the router aggregator included)', async () => {
+      const first = await runApp().withArguments(['api']).withOptions({ defaults: true, skipInstall: true });
+      const root = join(first.cwd, 'api');
+      const crud = (args: string[]) =>
+        runGenerator(generatorPath('crud'))
+          .withGenerators(FORGE_GENERATORS)
+          .cd(root)
+          .withArguments(args)
+          .withOptions({ defaults: true });
+      await crud(['Post', 'title:str', 'author:ref=User']);
+      await crud(['Comment', 'body:text', 'post:ref=Post', 'parent:ref=Comment:optional']);
+      const snapshot = () =>
+        new Map(listFiles(root).map((file) => [file, readFileSync(join(root, file), 'utf8')]));
+      const before = snapshot();
+      await runApp(first.cwd).withArguments(['api']).withOptions({ skipInstall: true, force: true });
+      const after = snapshot();
+      assert.deepEqual([...after.keys()], [...before.keys()]);
+      const changed = [...after].filter(([file, text]) => before.get(file) !== text).map(([file]) => file);
+      assert.deepEqual(changed, []);
     });
   });
 

@@ -1,3 +1,4 @@
+import { comparePrefixes, includeRouter } from '../../src/lib/registry.js';
 import assert from 'node:assert/strict';
 import { DATABASES, parseChoice } from '../../src/lib/config.js';
 import {
@@ -80,6 +81,42 @@ describe('lib/python needles', () => {
       (error: unknown) =>
         error instanceof NeedleError &&
         /app\/routers\/v1\/__init__\.py.*"# forge-needle-x" is missing/.test(error.message),
+    );
+  });
+});
+
+describe('lib/registry', () => {
+  it('includes a router before the router whose path it extends, the others alphabetically', () => {
+    const prefixes = ['/posts', '/blog', '/blog/posts', '/comments', '/blog/posts/archive'];
+    assert.deepEqual(prefixes.sort(comparePrefixes), [
+      '/blog/posts/archive',
+      '/blog/posts',
+      '/blog',
+      '/comments',
+      '/posts',
+    ]);
+  });
+
+  it('keeps the resource includes above the needle ordered by prefix', () => {
+    const text = ['api_router.include_router(users.router)', '# forge-needle-router-includes', ''].join('\n');
+    const prefixes = new Map([
+      ['posts', '/posts'],
+      ['archive', '/posts/archive'],
+      ['comments', '/comments'],
+    ]);
+    let content = text;
+    for (const table of ['posts', 'comments', 'archive', 'posts'])
+      content = includeRouter(content, table, prefixes);
+    assert.equal(
+      content,
+      [
+        'api_router.include_router(users.router)',
+        'api_router.include_router(comments_router)',
+        'api_router.include_router(archive_router)',
+        'api_router.include_router(posts_router)',
+        '# forge-needle-router-includes',
+        '',
+      ].join('\n'),
     );
   });
 });
