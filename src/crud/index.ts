@@ -25,6 +25,8 @@ type CrudOptions = ModelOptions & {
   owner?: string;
   private?: boolean;
   defaults?: boolean;
+  /** Set by forge:model: `old:new,...` columns it renames in the same run (the owner field may be one). */
+  renamed?: string;
 };
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
@@ -104,6 +106,7 @@ export default class CrudGenerator extends ForgeGenerator {
       default: false,
       description: 'forge:model: write no migration',
     });
+    this.option('renamed', { type: String, hide: true });
     this.option('defaults', {
       type: Boolean,
       default: false,
@@ -166,6 +169,10 @@ export default class CrudGenerator extends ForgeGenerator {
 
   _writeResource(): void {
     const specs = loadSpecs(this);
+    const renamed = new Map(
+      (this.options.renamed ?? '').split(',').map((pair) => pair.split(':') as [string, string]),
+    );
+    if (this.owner !== undefined) this.owner = renamed.get(this.owner) ?? this.owner;
     const spec = specs.get(this.modelName)!;
     const prefix = this._prefix(spec);
     const context = resourceContext(spec, specs, this.forge, {
@@ -362,13 +369,6 @@ export default class CrudGenerator extends ForgeGenerator {
       );
     }
     return prefix;
-  }
-
-  /** False when no question can be answered: --defaults, or yo's terminal adapter on an input that is no terminal. */
-  _canAsk(): boolean {
-    if (this.options.defaults === true) return false;
-    const adapter = (this.env as unknown as { adapter?: object }).adapter?.constructor.name ?? '';
-    return process.stdin.isTTY === true || !['QueuedAdapter', 'TerminalAdapter'].includes(adapter);
   }
 }
 

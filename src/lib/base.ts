@@ -52,4 +52,11 @@ export class ForgeGenerator extends Generator {
     };
     return this.forge;
   }
+
+  /** False when no question can be answered: --defaults, or yo's terminal adapter on an input that is no terminal. */
+  _canAsk(): boolean {
+    if ((this.options as { defaults?: boolean }).defaults === true) return false;
+    const adapter = (this.env as unknown as { adapter?: object }).adapter?.constructor.name ?? '';
+    return process.stdin.isTTY === true || !['QueuedAdapter', 'TerminalAdapter'].includes(adapter);
+  }
 }

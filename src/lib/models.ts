@@ -23,7 +23,7 @@ import {
 import { specPath, SPEC_DIR, type ModelSpec } from './spec.js';
 
 /** Templates shared by every generator that writes models live with forge:model. */
-function modelTemplate(generator: Generator, path: string): string {
+export function modelTemplate(generator: Generator, path: string): string {
   return join(generator.templatePath(), '..', '..', 'model', 'templates', `${path}.ejs`);
 }
 
@@ -155,7 +155,7 @@ function foreignKeyName(table: string, field: FieldView): string {
   return `fk_${table}_${field.name}_${field.fk!.table}`;
 }
 
-function constraints(table: string, fields: FieldView[], batch: boolean): ConstraintLines {
+export function constraints(table: string, fields: FieldView[], batch: boolean): ConstraintLines {
   const indent = batch ? '        ' : '    ';
   const lines: ConstraintLines = { tableConstraints: [], upgrade: [], downgrade: [] };
   for (const field of fields) {
@@ -289,7 +289,7 @@ export function writeMigration(
 }
 
 /** `outer(inner(args))` wrapped as ruff format does: one line, the inner call on its own line, or split too. */
-function nestedCall(indent: string, outer: string, inner: string, args: string[]): string {
+export function nestedCall(indent: string, outer: string, inner: string, args: string[]): string {
   const oneLine = `${indent}${outer}(${inner}(${args.join(', ')}))`;
   if (oneLine.length <= 100) return oneLine;
   return `${indent}${outer}(\n${pyCall(`${indent}    `, inner, args)}\n${indent})`;

@@ -186,7 +186,8 @@ function modelType(field: FieldSpec, imports: Imports): string | undefined {
   }
 }
 
-function migrationType(field: FieldSpec, database: Database): string {
+/** The field's column type in migrations. */
+export function migrationType(field: FieldSpec, database: Database): string {
   switch (field.type) {
     case 'str':
       return `sa.String(length=${field.max ?? DEFAULT_STRING_LENGTH})`;
@@ -262,13 +263,18 @@ function sqlmodelField(field: FieldSpec, fk: FieldView['fk'], imports: Imports):
   return pyCall('    ', `${field.name}: ${pythonType(field)} = Field`, args);
 }
 
-function migrationColumnArgs(field: FieldSpec, database: Database): string[] {
+/** The field's server default in migrations (`sa.text("0")`, `"draft"`, `sa.true()`), if it has one. */
+export function migrationServerDefault(field: FieldSpec): string | undefined {
+  const server = field.default === undefined ? undefined : parseDefault(field).server;
+  if (server === undefined) return undefined;
+  return server.startsWith('"') ? server : `sa.${server}`;
+}
+
+export function migrationColumnArgs(field: FieldSpec, database: Database): string[] {
   const args = [`"${field.name}"`, migrationType(field, database)];
   args.push(`nullable=${field.optional ? 'True' : 'False'}`);
-  if (field.default !== undefined) {
-    const server = parseDefault(field).server;
-    if (server !== undefined) args.push(`server_default=${server.startsWith('"') ? server : `sa.${server}`}`);
-  }
+  const server = migrationServerDefault(field);
+  if (server !== undefined) args.push(`server_default=${server}`);
   return args;
 }
 

@@ -1,7 +1,15 @@
 import { existsSync } from 'node:fs';
 import type { BaseOptions } from 'yeoman-generator';
 import { ForgeGenerator } from '../lib/base.js';
-import { FieldError, parseFields, sameField, SERVER_DEFAULT_TYPES, type FieldSpec } from '../lib/fields.js';
+import { changeError, writeChangeMigration, type FieldChange } from '../lib/evolution.js';
+import {
+  FieldError,
+  parseFields,
+  sameField,
+  SERVER_DEFAULT_TYPES,
+  validateField,
+  type FieldSpec,
+} from '../lib/fields.js';
 import {
   isModelFileEdited,
   loadSpecs,
@@ -27,7 +35,23 @@ export type ModelOptions = BaseOptions & {
   force?: boolean;
   /** Set by forge:crud when it runs forge:model: the resource is rendered by that run already. */
   fromCrud?: boolean;
+  /** Replace the definition of fields that exist (same name, new definition). */
+  change?: boolean;
+  /** `old:new[,old:new]`: rename fields, keeping their data. */
+  rename?: string | string[];
+  /** `name[,name]`: remove fields (and their data). */
+  remove?: string | string[];
+  defaults?: boolean;
 };
+
+/** Comma-separated values of an option that may also be given more than once. */
+function listOption(value: string | string[] | undefined): string[] {
+  return [value ?? []]
+    .flat()
+    .flatMap((item) => item.split(','))
+    .map((item) => item.trim())
+    .filter(Boolean);
+}
 
 /** Names a model class must not take: they would shadow what model modules and the registry import. */
 const SHADOWED_NAMES = new Set([
@@ -76,6 +100,8 @@ export default class ModelGenerator extends ForgeGenerator {
   declare isNew: boolean;
   /** Specs whose back references change because this model references them. */
   declare touched: Set<string>;
+  /** Existing fields this run changes, renames or removes, in the order given. */
+  declare changes: FieldChange[];
 
   constructor(args: string[], options: ModelOptions) {
     super(args, options);
@@ -103,6 +129,22 @@ export default class ModelGenerator extends ForgeGenerator {
       default: false,
       description: 'Do not write a migration (run alembic revision --autogenerate yourself)',
     });
+    this.option('change', {
+      type: Boolean,
+      default: false,
+      description:
+        'Fields given that exist already get their new definition (type, max, precision, optional, unique, index, default), with a migration that alters the columns',
+    });
+    this.option('rename', {
+      type: String,
+      description:
+        'old:new[,old:new]: rename fields, keeping their data (a reference by its relation: author:writer)',
+    });
+    this.option('remove', {
+      type: String,
+      description: 'name[,name]: remove fields and their data (asks to confirm; --force does not ask)',
+    });
+    this.option('defaults', { type: Boolean, default: false, description: 'Ask nothing' });
     this.option('from-crud', { type: Boolean, hide: true });
   }
 
@@ -135,15 +177,24 @@ export default class ModelGenerator extends ForgeGenerator {
         `Model ${name} was created ${existing.timestamps ? 'with' : 'without'} timestamps; changing that is not supported.`,
       );
     }
+    this.changes = [];
+    this.touched = new Set();
+    this._planRenames(listOption(this.options.rename));
+    this._planRemovals(listOption(this.options.remove));
     // A model with REST endpoints: its schemas, filters and tests follow the new fields in the same run.
     const resource = this.destinationPath(`.forge/resources/${name}.json`);
     if (this.options.fromCrud !== true && existing !== undefined && existsSync(resource)) {
       const options: Record<string, unknown> = this.options.force === true ? { force: true } : {};
+      const renamed = this.changes.filter((c) => c.kind === 'rename');
+      if (renamed.length > 0) {
+        options['renamed'] = renamed.map((c) => `${c.before.name}:${c.after.name}`).join(',');
+      }
       await this.composeWith('forge:crud', { generatorArgs: [name], generatorOptions: options });
     }
   }
 
   async prompting(): Promise<void> {
+    await this._confirmRemovals();
     let specs = this.options.fields ?? [];
     if (specs.length === 0 && this.isNew) {
       specs = await askFields(
@@ -155,14 +206,20 @@ export default class ModelGenerator extends ForgeGenerator {
   }
 
   writing(): void {
-    if (this.added.length === 0) {
+    if (this.added.length === 0 && this.changes.length === 0) {
       this.log.info(`${this.spec.name}: nothing to change (the fields are already defined).`);
       return;
     }
     const before = new Map(this.specs);
     this._refuseEditedModels([...new Set([this.spec.name, ...this.touched])], before);
-    const spec: ModelSpec = { ...this.spec, fields: [...this.spec.fields, ...this.added] };
+    const fields = this.spec.fields.flatMap((field) => {
+      const change = this.changes.find((c) => c.before.name === field.name);
+      if (change === undefined) return [field];
+      return change.kind === 'remove' ? [] : [change.after];
+    });
+    const spec: ModelSpec = { ...this.spec, fields: [...fields, ...this.added] };
     this.specs.set(spec.name, spec);
+    for (const change of this.changes) this._updateBackref(spec, change);
     for (const field of this.added.filter((f) => f.ref !== undefined)) this._addBackref(spec, field);
     for (const name of new Set([spec.name, ...this.touched])) {
       const model = this.specs.get(name)!;
@@ -175,8 +232,18 @@ export default class ModelGenerator extends ForgeGenerator {
       this.log.info('Migration skipped: run `alembic revision --autogenerate -m "..."` and review it.');
       return;
     }
-    const file = writeMigration(this, spec, this.specs, this.forge, this.isNew ? undefined : this.added);
-    this.log.ok(`Migration alembic/versions/${file}; apply it with: alembic upgrade head`);
+    const files: string[] = [];
+    if (this.isNew || this.added.length > 0) {
+      files.push(writeMigration(this, spec, this.specs, this.forge, this.isNew ? undefined : this.added));
+    }
+    if (this.changes.length > 0) {
+      const file = writeChangeMigration(this, this.spec, before, this.forge, this.changes);
+      if (file === undefined) this.log.info(`${spec.table}: the change is in Python only; no migration.`);
+      else files.push(file);
+    }
+    for (const file of files) {
+      this.log.ok(`Migration alembic/versions/${file}; apply it with: alembic upgrade head`);
+    }
   }
 
   /**
@@ -209,17 +276,26 @@ export default class ModelGenerator extends ForgeGenerator {
     }
     const { spec } = this;
     this.added = [];
-    this.touched = new Set();
     for (const field of fields) {
       const current = spec.fields.find(
         (f) => f.name === field.name || (f.relation && f.relation === field.relation),
       );
       if (current !== undefined) {
-        if (!sameField(current, field)) {
+        if (sameField(current, field)) continue;
+        const label = current.relation ?? current.name;
+        if (this.options.change !== true) {
           throw new Error(
-            `Field "${field.name}" of ${spec.name} already exists with another definition; changing fields is not supported yet.`,
+            `Field "${label}" of ${spec.name} already exists with another definition: pass --change to give it the new one (a migration alters the column).`,
           );
         }
+        if (this.changes.some((c) => c.before.name === current.name)) {
+          throw new Error(
+            `Field "${label}" of ${spec.name} is renamed or removed in this run; change it in another run.`,
+          );
+        }
+        const error = changeError(spec.name, current, field);
+        if (error !== undefined) throw new Error(error);
+        this.changes.push({ kind: 'change', before: current, after: field });
         continue;
       }
       if (spec.backrefs.some((b) => b.name === field.name || b.name === field.relation)) {
@@ -237,11 +313,146 @@ export default class ModelGenerator extends ForgeGenerator {
       }
       this.added.push(field);
     }
-    if (spec.builtin && this.added.length > 0) {
+    if (spec.builtin && (this.added.length > 0 || this.changes.length > 0)) {
       throw new Error(
         `${spec.name} is an authentication model written by forge:database; it cannot be changed with forge:model.`,
       );
     }
+  }
+
+  /** The stored field named `name` (its column, or its relation for a reference); an error names the fields. */
+  _findField(name: string, flag: string): FieldSpec {
+    const field = this.spec.fields.find((f) => f.name === name || f.relation === name);
+    if (field === undefined) {
+      const names = this.spec.fields.map((f) => f.relation ?? f.name).join(', ');
+      throw new Error(
+        `${flag} ${name}: ${this.spec.name} has no field "${name}"; its fields: ${names || 'none'}.`,
+      );
+    }
+    if (this.spec.builtin) {
+      throw new Error(
+        `${this.spec.name} is an authentication model written by forge:database; it cannot be changed with forge:model.`,
+      );
+    }
+    if (this.changes.some((c) => c.before.name === field.name)) {
+      throw new Error(`${flag} ${name}: field "${name}" is already renamed or removed in this run.`);
+    }
+    return field;
+  }
+
+  /** Other models' plain foreign keys (fk=table.column) to a column of this model. */
+  _foreignKeysTo(column: string): string[] {
+    return [...this.specs.values()].flatMap((model) =>
+      model.fields
+        .filter((f) => f.fk === `${this.spec.table}.${column}`)
+        .map((f) => `${model.name}.${f.name}`),
+    );
+  }
+
+  /** --rename old:new: checked against every name the model has, before anything is written. */
+  _planRenames(pairs: string[]): void {
+    if (pairs.length > 0 && this.isNew)
+      throw new Error(`--rename: model ${this.spec.name} does not exist yet.`);
+    for (const pair of pairs) {
+      const match = /^([a-z][a-z0-9_]*):([a-z][a-z0-9_]*)$/.exec(pair);
+      if (!match)
+        throw new Error(`Invalid --rename "${pair}": expected old:new, e.g. --rename title:headline.`);
+      const [, from = '', to = ''] = match;
+      const before = this._findField(from, '--rename');
+      const relation = before.ref === undefined ? undefined : to.replace(/_id$/, '');
+      const after: FieldSpec = { ...before, name: relation === undefined ? to : `${relation}_id`, relation };
+      if (relation === undefined) delete after.relation;
+      const taken = [
+        ...this.spec.fields
+          .filter((f) => !this.changes.some((c) => c.before.name === f.name) && f !== before)
+          .flatMap((f) => [f.name, f.relation]),
+        ...this.changes.flatMap((c) => (c.kind === 'rename' ? [c.after.name, c.after.relation] : [])),
+        ...this.spec.backrefs.map((b) => b.name),
+      ];
+      const clash = [after.name, after.relation].find((n) => n !== undefined && taken.includes(n));
+      if (clash !== undefined)
+        throw new Error(
+          `--rename ${pair}: ${this.spec.name} already has a field or relationship "${clash}".`,
+        );
+      if (after.name === before.name) throw new Error(`--rename ${pair}: the new name is the current one.`);
+      try {
+        validateField(after);
+      } catch (error) {
+        if (error instanceof FieldError)
+          throw new Error(`--rename ${pair}: ${error.message}`, { cause: error });
+        throw error;
+      }
+      const users = this._foreignKeysTo(before.name);
+      if (users.length > 0) {
+        throw new Error(
+          `--rename ${pair}: ${users.join(', ')} reference${users.length === 1 ? 's' : ''} ${this.spec.table}.${before.name} (fk=); remove or change ${users.length === 1 ? 'that field' : 'those fields'} first.`,
+        );
+      }
+      if (before.ref !== undefined && before.ref !== this.spec.name) this.touched.add(before.ref);
+      this.changes.push({ kind: 'rename', before, after });
+    }
+  }
+
+  /** --remove name: refused while something depends on the field. */
+  _planRemovals(names: string[]): void {
+    if (names.length > 0 && this.isNew)
+      throw new Error(`--remove: model ${this.spec.name} does not exist yet.`);
+    for (const name of names) {
+      const before = this._findField(name, '--remove');
+      const users = this._foreignKeysTo(before.name);
+      if (users.length > 0) {
+        throw new Error(
+          `--remove ${name}: ${users.join(', ')} reference${users.length === 1 ? 's' : ''} ${this.spec.table}.${before.name} (fk=); remove ${users.length === 1 ? 'that field' : 'those fields'} first.`,
+        );
+      }
+      const record = this.fs.readJSON(this.destinationPath(`.forge/resources/${this.spec.name}.json`)) as
+        { owner?: string | null } | undefined;
+      if (record?.owner === before.name) {
+        throw new Error(
+          `--remove ${name}: it holds each ${this.spec.name}'s owner; run yo forge:crud ${this.spec.name} --owner none first.`,
+        );
+      }
+      if (before.ref !== undefined && before.ref !== this.spec.name) this.touched.add(before.ref);
+      this.changes.push({ kind: 'remove', before });
+    }
+    const left = this.spec.fields.filter(
+      (f) => !this.changes.some((c) => c.kind === 'remove' && c.before === f),
+    );
+    if (names.length > 0 && left.length === 0 && (this.options.fields ?? []).length === 0) {
+      throw new Error(
+        `--remove: ${this.spec.name} would have no field left; yo forge:model ${this.spec.name} --destroy removes the model.`,
+      );
+    }
+  }
+
+  /** Removing fields deletes their data: asked once, unless --force; refused when nobody can answer. */
+  async _confirmRemovals(): Promise<void> {
+    const removed = this.changes
+      .filter((c) => c.kind === 'remove')
+      .map((c) => `${this.spec.table}.${c.before.name}`);
+    if (removed.length === 0 || this.options.force === true) return;
+    if (!this._canAsk()) {
+      throw new Error(`--remove deletes the data in ${removed.join(', ')}; re-run with --force to confirm.`);
+    }
+    const { confirmed } = await this.prompt<{ confirmed: boolean }>({
+      type: 'confirm',
+      name: 'confirmed',
+      message: `The migration deletes every value in ${removed.join(', ')} (its downgrade restores the column, not the data). Go on?`,
+      default: false,
+    });
+    if (!confirmed) throw new Error('Nothing removed: cancelled.');
+  }
+
+  /** A renamed or removed reference: the back reference on the model it points at follows. */
+  _updateBackref(spec: ModelSpec, change: FieldChange): void {
+    if (change.kind === 'change' || change.before.ref === undefined) return;
+    const target = this.specs.get(change.before.ref)!;
+    const backrefs = target.backrefs.flatMap((b) => {
+      if (b.model !== spec.name || b.relation !== change.before.relation) return [b];
+      return change.kind === 'remove' ? [] : [{ ...b, relation: change.after.relation! }];
+    });
+    this.specs.set(target.name, { ...target, backrefs });
+    if (target.name === spec.name) Object.assign(spec, { backrefs });
   }
 
   /** fk=table.column and ref=Model must name something that exists. */
