@@ -13,12 +13,12 @@ const runCrud = (project: string, args: string[], options: Record<string, unknow
     .withArguments(args)
     .withOptions({ force: true, ...options });
 
-const runModel = (project: string, args: string[]) =>
+const runModel = (project: string, args: string[], options: Record<string, unknown> = {}) =>
   runGenerator(generatorPath('model'))
     .withGenerators(FORGE_GENERATORS)
     .cd(project)
     .withArguments(args)
-    .withOptions({ force: true });
+    .withOptions({ force: true, ...options });
 
 const migrations = (project: string) => readdirSync(join(project, 'alembic', 'versions')).sort();
 const read = (project: string, file: string) => readFileSync(join(project, file), 'utf8');
@@ -346,6 +346,18 @@ describe('forge:crud', () => {
   describe('ownership (--owner, --private)', () => {
     const record = (project: string) =>
       JSON.parse(read(project, '.forge/resources/Post.json')) as { owner?: string | null; private: boolean };
+
+    it('follows a rename of the owner field and refuses its removal', async () => {
+      const project = await newProject();
+      await runCrud(project, POST, { owner: 'author' });
+      await runModel(project, ['Post'], { rename: 'author_id:writer_id' });
+      assert.equal(record(project).owner, 'writer_id');
+      assert.match(read(project, 'app/crud/post.py'), /post_in: PostCreate, writer_id: int\) -> Post:/);
+      await assert.rejects(
+        runModel(project, ['Post'], { remove: 'writer_id' }),
+        /--remove writer_id: it holds each Post's owner; run yo forge:crud Post --owner none first\./,
+      );
+    });
 
     for (const orm of ORMS) {
       it(`${orm}: --owner fills the owner from the signed-in user; only it or a superuser changes the row`, async () => {

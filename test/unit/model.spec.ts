@@ -14,6 +14,7 @@ const runModel = (project: string, args: string[], options: Record<string, unkno
 
 const migrations = (project: string) => readdirSync(join(project, 'alembic', 'versions')).sort();
 const read = (project: string, file: string) => readFileSync(join(project, file), 'utf8');
+const snapshot = (project: string) => listFiles(project).map((f) => [f, read(project, f)]);
 
 /** The revision that no other migration revises. */
 function headRevision(project: string): string {
@@ -205,12 +206,12 @@ describe('forge:model', () => {
       );
     });
 
-    it('refuses to change a field', async () => {
+    it('refuses to change a field without --change, naming the flag', async () => {
       const project = await newProject();
       await runModel(project, ['Post', 'title:str:max=100']);
       await assert.rejects(
         runModel(project, ['Post', 'title:str:max=200']),
-        /already exists with another definition/,
+        /Field "title" of Post already exists with another definition: pass --change/,
       );
     });
 
@@ -253,5 +254,159 @@ describe('forge:model', () => {
       await assert.rejects(runModel(dir, ['Post', 'a:str']), /Not inside a forge project/);
       assert.deepEqual(listFiles(dir), []);
     });
+  });
+
+  describe('changing, renaming and removing fields', () => {
+    const POST = [
+      'Post',
+      'title:str:max=100:index',
+      'slug:str:max=80:unique',
+      'views:int:default=0',
+      'note:str:max=40',
+      'author:ref=User:ondelete=cascade',
+    ];
+    const newestOf = (project: string, before: string[]) =>
+      read(project, `alembic/versions/${migrations(project).find((file) => !before.includes(file))!}`);
+    const spec = (project: string, name: string) =>
+      JSON.parse(read(project, `.forge/models/${name}.json`)) as {
+        fields: { name: string; relation?: string; max?: number; type: string }[];
+        backrefs: { name: string; model: string; relation: string }[];
+      };
+
+    it('--change alters the column in one migration whose downgrade restores it', async () => {
+      const project = await newProject('postgresql', 'sqlalchemy');
+      await runModel(project, POST);
+      const before = migrations(project);
+      await runModel(project, ['Post', 'title:str:max=300:index', 'views:bigint:default=1'], {
+        change: true,
+      });
+      assert.equal(migrations(project).length, before.length + 1);
+      const migration = newestOf(project, before);
+      assert.match(migration, /^"""change title, views in posts$/m);
+      assert.match(migration, /type_=sa\.String\(length=300\),\n\s+postgresql_using="title::varchar\(300\)"/);
+      assert.match(migration, /existing_server_default=sa\.text\("0"\),\n\s+server_default=sa\.text\("1"\)/);
+      assert.match(
+        migration.split('def downgrade')[1]!,
+        /existing_type=sa\.String\(length=300\),\n\s+type_=sa\.String\(length=100\)/,
+      );
+      assert.equal(spec(project, 'Post').fields[0]!.max, 300);
+      assert.match(read(project, 'app/models/post.py'), /String\(300\)/);
+    });
+
+    it('--change to required checks for NULLs first, or fills them with the new default', async () => {
+      const project = await newProject();
+      await runModel(project, ['Post', 'subtitle:str:optional', 'score:int:optional']);
+      const before = migrations(project);
+      await runModel(project, ['Post', 'subtitle:str', 'score:int:default=3'], { change: true });
+      const upgrade = newestOf(project, before).split('def downgrade')[0]!.split('def upgrade')[1]!;
+      assert.match(upgrade, /_require_values\("posts", "subtitle"\)/);
+      assert.match(upgrade, /_fill_nulls\("posts", "score", sa\.literal_column\("3"\)\)/);
+      assert.ok(upgrade.indexOf('_require_values') < upgrade.indexOf('batch_alter_table'));
+    });
+
+    it('refuses a change the databases cannot convert, and a new reference target', async () => {
+      const project = await newProject();
+      await runModel(project, POST);
+      const before = snapshot(project);
+      await assert.rejects(
+        runModel(project, ['Post', 'title:int'], { change: true }),
+        /Field "title" of Post: the databases cannot convert str to int in place\. Add a new field/,
+      );
+      await assert.rejects(
+        runModel(project, ['Post', 'author:ref=Post'], { change: true }),
+        /Field "author" of Post: what it references cannot change in place/,
+      );
+      assert.deepEqual(snapshot(project), before);
+    });
+
+    it('--rename keeps the column (a rename), renames its constraints, and moves the back reference', async () => {
+      const project = await newProject('mysql', 'sqlmodel');
+      await runModel(project, POST);
+      const before = migrations(project);
+      await runModel(project, ['Post'], { rename: 'title:headline,author:writer' });
+      const migration = newestOf(project, before);
+      assert.match(migration, /"title",\n\s+new_column_name="headline"/);
+      assert.match(migration, /batch_op\.drop_index\(batch_op\.f\("ix_posts_title"\)\)/);
+      assert.match(migration, /batch_op\.create_index\(batch_op\.f\("ix_posts_headline"\)/);
+      assert.match(migration, /batch_op\.f\("fk_posts_writer_id_users"\)/);
+      assert.doesNotMatch(migration, /drop_column|add_column/);
+      assert.deepEqual(
+        spec(project, 'Post').fields.map((f) => f.relation ?? f.name),
+        ['headline', 'slug', 'views', 'note', 'writer'],
+      );
+      assert.deepEqual(spec(project, 'User').backrefs, [
+        { name: 'posts', model: 'Post', relation: 'writer' },
+      ]);
+      assert.match(read(project, 'app/models/user.py'), /back_populates="writer"/);
+    });
+
+    it('--remove needs a confirmation; the downgrade restores the column and says the data is gone', async () => {
+      const project = await newProject('sqlite', 'sqlmodel');
+      await runModel(project, POST);
+      const files = snapshot(project);
+      await assert.rejects(
+        runModel(project, ['Post'], { remove: 'note', force: false, defaults: true }),
+        /--remove deletes the data in posts\.note; re-run with --force to confirm/,
+      );
+      assert.deepEqual(snapshot(project), files);
+      const before = migrations(project);
+      await runModel(project, ['Post'], { remove: 'note' });
+      const migration = newestOf(project, before);
+      assert.match(migration, /The values of posts\.note are deleted by upgrade\(\)/);
+      assert.match(migration, /batch_op\.drop_column\("note"\)/);
+      assert.match(migration, /_fill_nulls\("posts", "note", sa\.literal_column\("CAST\(id AS TEXT\)"\)\)/);
+      assert.ok(!spec(project, 'Post').fields.some((f) => f.name === 'note'));
+    });
+
+    it('asks before removing when it can', async () => {
+      const project = await newProject();
+      await runModel(project, POST);
+      const result = await runModel(project, ['Post'], { remove: 'note', force: false }).withAnswers({
+        confirmed: true,
+      });
+      assert.equal(result.askedQuestions.length, 1);
+      assert.ok(!spec(project, 'Post').fields.some((f) => f.name === 'note'));
+    });
+
+    const refusals: [string, Record<string, unknown>, RegExp][] = [
+      [
+        'a rename to a name the model has',
+        { rename: 'title:slug' },
+        /--rename title:slug: Post already has a field or relationship "slug"/,
+      ],
+      [
+        'a rename of a field it does not have',
+        { rename: 'nope:other' },
+        /--rename nope: Post has no field "nope"; its fields: title, slug, views, note, author\./,
+      ],
+      [
+        'a rename to a reserved word',
+        { rename: 'title:select' },
+        /--rename title:select: .*reserved SQL word/,
+      ],
+      ['a malformed rename', { rename: 'title' }, /Invalid --rename "title": expected old:new/],
+      [
+        'a removal of a field another model references',
+        { remove: 'slug' },
+        /--remove slug: Comment\.post_slug references posts\.slug \(fk=\)/,
+      ],
+      [
+        'a removal of every field',
+        { remove: 'title,slug,views,note,author' },
+        /would have no field left; .*--destroy/,
+      ],
+    ];
+    for (const [label, options, message] of refusals) {
+      it(`refuses ${label}, writing nothing`, async () => {
+        const project = await newProject();
+        await runModel(project, POST);
+        if (options['remove'] === 'slug') {
+          await runModel(project, ['Comment', 'body:text', 'post_slug:int:optional:fk=posts.slug']);
+        }
+        const before = snapshot(project);
+        await assert.rejects(runModel(project, ['Post'], options), message);
+        assert.deepEqual(snapshot(project), before);
+      });
+    }
   });
 });
