@@ -295,6 +295,7 @@ export default class ModelGenerator extends ForgeGenerator {
         }
         const error = changeError(spec.name, current, field);
         if (error !== undefined) throw new Error(error);
+        this._checkCycle(field);
         this.changes.push({ kind: 'change', before: current, after: field });
         continue;
       }
@@ -455,8 +456,48 @@ export default class ModelGenerator extends ForgeGenerator {
     if (target.name === spec.name) Object.assign(spec, { backrefs });
   }
 
+  /**
+   * A required reference must not close a cycle of required references (a model referencing itself included):
+   * no row of any model on the cycle could be created first.
+   */
+  _checkCycle(field: FieldSpec): void {
+    if (field.optional) return;
+    const label = field.relation ?? field.name;
+    if (field.fk !== undefined && field.fk.split('.')[0] === this.spec.table) {
+      throw new Error(
+        `Field "${label}": a required foreign key from ${this.spec.table} to itself leaves no way to create the first row; make it optional.`,
+      );
+    }
+    if (field.ref === undefined) return;
+    if (field.ref === this.spec.name) {
+      throw new Error(
+        `Field "${label}": a required reference from ${this.spec.name} to itself leaves no way to create the first ${this.spec.name}; make it optional (${label}:ref=${field.ref}:optional).`,
+      );
+    }
+    const path = this._requiredPath(field.ref, this.spec.name, new Set());
+    if (path !== undefined) {
+      throw new Error(
+        `Field "${label}": required references would go round in a cycle (${[this.spec.name, ...path].join(' -> ')}), so no row of them could be created first; make one of them optional.`,
+      );
+    }
+  }
+
+  /** The models from `from` to `to` along required references, if there is such a path. */
+  _requiredPath(from: string, to: string, seen: Set<string>): string[] | undefined {
+    if (from === to) return [to];
+    if (seen.has(from)) return undefined;
+    seen.add(from);
+    for (const next of this.specs.get(from)?.fields ?? []) {
+      if (next.ref === undefined || next.optional) continue;
+      const rest = this._requiredPath(next.ref, to, seen);
+      if (rest !== undefined) return [from, ...rest];
+    }
+    return undefined;
+  }
+
   /** fk=table.column and ref=Model must name something that exists. */
   _checkTarget(field: FieldSpec): void {
+    this._checkCycle(field);
     if (field.ref !== undefined) {
       if (field.ref !== this.spec.name && !this.specs.has(field.ref)) {
         throw new Error(

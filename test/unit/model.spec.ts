@@ -171,6 +171,11 @@ describe('forge:model', () => {
       ['a duplicated field', ['Post', 'a:str', 'a:int'], /"a" is defined twice/],
       ['a reserved SQL word', ['Post', 'select:str'], /reserved SQL word/],
       ['a ref to a model that does not exist', ['Post', 'owner:ref=Nobody'], /ref=Nobody names no model/],
+      [
+        'a required reference to the model itself',
+        ['Category', 'name:str', 'parent:ref=Category'],
+        /Field "parent": a required reference from Category to itself leaves no way to create the first Category; make it optional \(parent:ref=Category:optional\)/,
+      ],
       ['an fk to a table that does not exist', ['Post', 'owner_id:int:fk=owners.id'], /names no table/],
       [
         'an fk to a column that is not unique',
@@ -196,6 +201,18 @@ describe('forge:model', () => {
         );
       });
     }
+
+    it('refuses a cycle of required references, naming it', async () => {
+      const project = await newProject();
+      await runModel(project, ['Author', 'name:str']);
+      await runModel(project, ['Book', 'title:str', 'author:ref=Author']);
+      await runModel(project, ['Shelf', 'label:str', 'book:ref=Book']);
+      await assert.rejects(
+        runModel(project, ['Author', 'shelf:ref=Shelf']),
+        /Field "shelf": required references would go round in a cycle \(Author -> Shelf -> Book -> Author\)/,
+      );
+      await runModel(project, ['Author', 'shelf:ref=Shelf:optional']);
+    });
 
     it('refuses a new required field without a default on an existing model', async () => {
       const project = await newProject();
