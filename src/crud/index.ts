@@ -11,6 +11,7 @@ import {
   includeRouter,
   loadRecords,
   routerImport,
+  routerInclude,
   type ResourceRecord,
 } from '../lib/registry.js';
 import type { ModelSpec } from '../lib/spec.js';
@@ -25,6 +26,8 @@ type CrudOptions = ModelOptions & {
   owner?: string;
   private?: boolean;
   defaults?: boolean;
+  /** Remove the resource and its model. */
+  destroy?: boolean;
   /** Set by forge:model: `old:new,...` columns it renames in the same run (the owner field may be one). */
   renamed?: string;
 };
@@ -62,6 +65,8 @@ export default class CrudGenerator extends ForgeGenerator {
   declare private: boolean;
   /** "none" was chosen for the owner: remembered, not asked again. */
   declare declined: boolean;
+  /** --destroy: the table of the model whose router leaves the API router. */
+  declare destroyTable: string;
   /** Resource files changed since forge wrote them: they go through Yeoman's overwrite prompt. */
   declare edited: Set<string>;
 
@@ -107,6 +112,12 @@ export default class CrudGenerator extends ForgeGenerator {
       description: 'forge:model: write no migration',
     });
     this.option('renamed', { type: String, hide: true });
+    this.option('destroy', {
+      type: Boolean,
+      default: false,
+      description:
+        'Remove the resource (schemas, CRUD class, router, tests, its line in the API router) and its model, table included (asks to confirm; --force does not ask)',
+    });
     this.option('defaults', {
       type: Boolean,
       default: false,
@@ -133,6 +144,10 @@ export default class CrudGenerator extends ForgeGenerator {
     }
     const recordPath = this.destinationPath(`.forge/resources/${this.modelName}.json`);
     this.record = this.fs.readJSON(recordPath) as ResourceRecord | undefined;
+    if (this.options.destroy === true) {
+      await this._planDestroy(existing, fields);
+      return;
+    }
     if (this.options.public === true && !this.forge.auth) {
       this.log.info(
         '--public changes nothing here: this project has no authentication, every endpoint is open.',
@@ -164,7 +179,62 @@ export default class CrudGenerator extends ForgeGenerator {
    * queued by then, so its writing (the model's spec, in the in-memory file system) runs first.
    */
   configuring(): void {
+    if (this.options.destroy === true) {
+      this.queueTask({ method: () => this._destroy(), taskName: 'destroyResource', queueName: 'writing' });
+      return;
+    }
     this.queueTask({ method: () => this._writeResource(), taskName: 'writeResource', queueName: 'writing' });
+  }
+
+  /** --destroy: the resource must exist and be as forge wrote it (or --force); forge:model destroys the model. */
+  async _planDestroy(existing: ModelSpec | undefined, fields: string[]): Promise<void> {
+    if (this.record === undefined || existing === undefined) {
+      throw new Error(
+        `--destroy: ${this.modelName} has no REST endpoints (.forge/resources/${this.modelName}.json); yo forge:model ${this.modelName} --destroy removes a model.`,
+      );
+    }
+    if (fields.length > 0) throw new Error('--destroy takes no field specs.');
+    this.destroyTable = existing.table;
+    const edited = Object.entries(this.record.files)
+      .filter(([path, hash]) => {
+        const full = this.destinationPath(path);
+        return existsSync(full) && sha256(readFileSync(full, 'utf8')) !== hash;
+      })
+      .map(([path]) => path);
+    if (edited.length > 0 && this.options.force !== true) {
+      throw new Error(
+        `${edited.join(', ')} changed since forge wrote it; --destroy would delete it. Keep a copy of your changes, then re-run with --force.`,
+      );
+    }
+    const options: Record<string, unknown> = { destroy: true, fromCrud: true };
+    if (this.options.force === true) options['force'] = true;
+    if (this.options.defaults === true) options['defaults'] = true;
+    if (this.options.skipMigration === true || this.options['skip-migration'] === true) {
+      options['skipMigration'] = true;
+    }
+    await this.composeWith('forge:model', { generatorArgs: [this.modelName], generatorOptions: options });
+  }
+
+  /** Delete the resource's files and record, and take its router out of the API router. */
+  _destroy(): void {
+    for (const path of Object.keys(this.record!.files)) {
+      const full = this.destinationPath(path);
+      if (this.fs.exists(full)) this.fs.delete(full);
+    }
+    this.fs.delete(this.destinationPath(`.forge/resources/${this.modelName}.json`));
+    const table = this.destroyTable;
+    const path = this.destinationPath(AGGREGATOR);
+    const current = this.fs.read(path);
+    if (current) {
+      const gone = new Set([routerImport(table), routerInclude(table)]);
+      const content = current
+        .split('\n')
+        .filter((line) => !gone.has(line.trim()))
+        .join('\n');
+      this.fs.write(path, content);
+      writeWithoutPrompt(this, path);
+    }
+    this.log.ok(`${this.modelName} resource removed: ${Object.keys(this.record!.files).join(', ')}.`);
   }
 
   _writeResource(): void {

@@ -124,21 +124,28 @@ export function writeWithoutPrompt(generator: Generator, path: string): void {
   file.conflicter = 'force';
 }
 
+export const modelImport = (spec: ModelSpec) => `from app.models.${spec.module} import ${spec.name}`;
+export const modelExport = (spec: ModelSpec) => `"${spec.name}",`;
+
 /** Add the model to the registry that alembic/env.py imports, at its needles. */
 export function registerModel(generator: Generator, spec: ModelSpec): void {
   const path = generator.destinationPath('app/models/__init__.py');
   const name = relative(generator.destinationRoot(), path);
   let content = generator.fs.read(path) ?? '';
-  content = insertAtNeedle(
-    content,
-    NEEDLES.modelImports,
-    [`from app.models.${spec.module} import ${spec.name}`],
-    name,
-    {
-      sorted: true,
-    },
-  );
-  content = insertAtNeedle(content, NEEDLES.modelExports, [`"${spec.name}",`], name, { sorted: true });
+  content = insertAtNeedle(content, NEEDLES.modelImports, [modelImport(spec)], name, { sorted: true });
+  content = insertAtNeedle(content, NEEDLES.modelExports, [modelExport(spec)], name, { sorted: true });
+  generator.fs.write(path, content);
+  writeWithoutPrompt(generator, path);
+}
+
+/** Take the model's lines out of the registry (those a user edited away are simply not there). */
+export function unregisterModel(generator: Generator, spec: ModelSpec): void {
+  const path = generator.destinationPath('app/models/__init__.py');
+  const gone = new Set([modelImport(spec), modelExport(spec)]);
+  const content = (generator.fs.read(path) ?? '')
+    .split('\n')
+    .filter((line) => !gone.has(line.trim()))
+    .join('\n');
   generator.fs.write(path, content);
   writeWithoutPrompt(generator, path);
 }
@@ -227,21 +234,27 @@ export function constraints(table: string, fields: FieldView[], batch: boolean):
   return lines;
 }
 
-/** Write the migration that creates the model's table (`fields` undefined) or adds `fields` to it. */
+/**
+ * Write the migration that creates the model's table (`added` undefined), adds `added` to it, or (`drop`) drops
+ * the table, its downgrade creating it again.
+ */
 export function writeMigration(
   generator: Generator,
   spec: ModelSpec,
   specs: ReadonlyMap<string, ModelSpec>,
   config: ForgeConfig,
   added?: FieldSpec[],
+  drop = false,
 ): string {
   const creating = added === undefined;
   const subset: ModelSpec = creating ? spec : { ...spec, fields: added };
   const fields = fieldViews(subset, specs, config, new Imports());
   const timestamp = timestampType(config.database);
-  const message = creating
-    ? `create ${spec.table} table`
-    : `add ${added.map((f) => f.name).join(', ')} to ${spec.table}`;
+  const message = drop
+    ? `drop ${spec.table} table`
+    : creating
+      ? `create ${spec.table} table`
+      : `add ${added.map((f) => f.name).join(', ')} to ${spec.table}`;
   const slug = message
     .replace(/[^a-z0-9]+/g, '_')
     .slice(0, 40)
@@ -268,6 +281,7 @@ export function writeMigration(
     {
       ...migration,
       message,
+      drop,
       table: spec.table,
       needsMysql:
         fields.some((f) => f.columnArgs.some((arg) => arg.startsWith('mysql.'))) ||

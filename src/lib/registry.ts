@@ -7,9 +7,8 @@
 import { basename } from 'node:path';
 import type Generator from 'yeoman-generator';
 import { listFiles } from './files.js';
-import { loadSpecs } from './models.js';
+import { loadSpecs, modelExport, modelImport } from './models.js';
 import { compareSortKeys, insertAtNeedle, NEEDLES } from './python.js';
-import type { ModelSpec } from './spec.js';
 
 export const RESOURCE_DIR = '.forge/resources';
 export const AGGREGATOR = 'app/routers/v1/__init__.py';
@@ -38,8 +37,6 @@ export function loadRecords(generator: Generator): Map<string, ResourceRecord> {
   return records;
 }
 
-export const modelImport = (spec: ModelSpec) => `from app.models.${spec.module} import ${spec.name}`;
-export const modelExport = (spec: ModelSpec) => `"${spec.name}",`;
 export const routerImport = (table: string) =>
   `from app.routers.v1.${table} import router as ${table}_router`;
 export const routerInclude = (table: string) => `api_router.include_router(${table}_router)`;

@@ -14,13 +14,14 @@ import {
   isModelFileEdited,
   loadSpecs,
   registerModel,
+  unregisterModel,
   saveSpec,
   writeMigration,
   writeModelFile,
 } from '../lib/models.js';
 import { parseModelName, pluralize, toSnakeCase } from '../lib/names.js';
 import { columnNameError } from '../lib/fields.js';
-import type { ModelSpec } from '../lib/spec.js';
+import { specPath, type ModelSpec } from '../lib/spec.js';
 import { askFields } from './prompts.js';
 
 /** forge:model's options; forge:crud takes them too and forwards them. */
@@ -42,6 +43,8 @@ export type ModelOptions = BaseOptions & {
   /** `name[,name]`: remove fields (and their data). */
   remove?: string | string[];
   defaults?: boolean;
+  /** Remove the model: its file, registry lines, spec and table (a migration drops it). */
+  destroy?: boolean;
 };
 
 /** Comma-separated values of an option that may also be given more than once. */
@@ -144,6 +147,12 @@ export default class ModelGenerator extends ForgeGenerator {
       type: String,
       description: 'name[,name]: remove fields and their data (asks to confirm; --force does not ask)',
     });
+    this.option('destroy', {
+      type: Boolean,
+      default: false,
+      description:
+        'Remove the model: its file, its registry lines, its spec, and its table with a migration (asks to confirm; --force does not ask)',
+    });
     this.option('defaults', { type: Boolean, default: false, description: 'Ask nothing' });
     this.option('from-crud', { type: Boolean, hide: true });
   }
@@ -154,6 +163,10 @@ export default class ModelGenerator extends ForgeGenerator {
     const name = parseModelName(this.options.name ?? '', 'forge:model', SHADOWED_NAMES);
     const existing = this.specs.get(name);
     this.isNew = existing === undefined;
+    if (this.options.destroy === true) {
+      this._planDestroy(name, existing);
+      return;
+    }
     const table = this.options.table ?? existing?.table ?? pluralize(toSnakeCase(name));
     const tableError = columnNameError(table, 'Table');
     if (tableError !== undefined) throw new Error(tableError);
@@ -194,6 +207,13 @@ export default class ModelGenerator extends ForgeGenerator {
   }
 
   async prompting(): Promise<void> {
+    if (this.options.destroy === true) {
+      await this._confirm(
+        `The migration drops the table ${this.spec.table} and every row in it (its downgrade recreates the table, empty). Go on?`,
+        `--destroy drops the table ${this.spec.table} and its rows; re-run with --force to confirm.`,
+      );
+      return;
+    }
     await this._confirmRemovals();
     let specs = this.options.fields ?? [];
     if (specs.length === 0 && this.isNew) {
@@ -206,6 +226,10 @@ export default class ModelGenerator extends ForgeGenerator {
   }
 
   writing(): void {
+    if (this.options.destroy === true) {
+      this._destroy();
+      return;
+    }
     if (this.added.length === 0 && this.changes.length === 0) {
       this.log.info(`${this.spec.name}: nothing to change (the fields are already defined).`);
       return;
@@ -431,17 +455,98 @@ export default class ModelGenerator extends ForgeGenerator {
     const removed = this.changes
       .filter((c) => c.kind === 'remove')
       .map((c) => `${this.spec.table}.${c.before.name}`);
-    if (removed.length === 0 || this.options.force === true) return;
-    if (!this._canAsk()) {
-      throw new Error(`--remove deletes the data in ${removed.join(', ')}; re-run with --force to confirm.`);
-    }
+    if (removed.length === 0) return;
+    await this._confirm(
+      `The migration deletes every value in ${removed.join(', ')} (its downgrade restores the column, not the data). Go on?`,
+      `--remove deletes the data in ${removed.join(', ')}; re-run with --force to confirm.`,
+    );
+  }
+
+  /** Ask `question` (no is the default); --force answers yes, and a run that cannot ask fails with `refusal`. */
+  async _confirm(question: string, refusal: string): Promise<void> {
+    if (this.options.force === true) return;
+    if (!this._canAsk()) throw new Error(refusal);
     const { confirmed } = await this.prompt<{ confirmed: boolean }>({
       type: 'confirm',
       name: 'confirmed',
-      message: `The migration deletes every value in ${removed.join(', ')} (its downgrade restores the column, not the data). Go on?`,
+      message: question,
       default: false,
     });
-    if (!confirmed) throw new Error('Nothing removed: cancelled.');
+    if (!confirmed) throw new Error('Nothing changed: cancelled.');
+  }
+
+  /** --destroy: refused while anything depends on the model; checked before anything is written. */
+  _planDestroy(name: string, existing: ModelSpec | undefined): void {
+    if (existing === undefined) {
+      throw new Error(
+        `--destroy: there is no model ${name} (.forge/models/${name}.json); models: ${[...this.specs.keys()].join(', ')}.`,
+      );
+    }
+    this.spec = existing;
+    this.added = [];
+    this.changes = [];
+    if (existing.builtin) {
+      throw new Error(
+        `${name} is an authentication model written by forge:database; it cannot be destroyed.`,
+      );
+    }
+    const others = [
+      this.options.rename,
+      this.options.remove,
+      this.options.change === true ? '--change' : undefined,
+    ];
+    if ((this.options.fields ?? []).length > 0 || others.some((value) => value !== undefined)) {
+      throw new Error('--destroy takes no field specs and no --change, --rename or --remove.');
+    }
+    const users = [...this.specs.values()]
+      .filter((model) => model.name !== name)
+      .flatMap((model) =>
+        model.fields
+          .filter((f) => f.ref === name || f.fk?.split('.')[0] === existing.table)
+          .map((f) => `${model.name}.${f.relation ?? f.name}`),
+      );
+    if (users.length > 0) {
+      throw new Error(
+        `--destroy: ${users.join(', ')} reference${users.length === 1 ? 's' : ''} ${name}; remove ${users.length === 1 ? 'that field' : 'those fields'} first (yo forge:model <Model> --remove <field>).`,
+      );
+    }
+    if (this.options.fromCrud !== true && existsSync(this.destinationPath(`.forge/resources/${name}.json`))) {
+      throw new Error(
+        `--destroy: ${name} has REST endpoints; yo forge:crud ${name} --destroy removes them and the model.`,
+      );
+    }
+    this.touched = new Set(
+      existing.fields.flatMap((f) => (f.ref !== undefined && f.ref !== name ? [f.ref] : [])),
+    );
+    this._refuseEditedModels([name, ...this.touched], this.specs);
+  }
+
+  /** Delete the model's file, spec and registry lines; drop back references; write the drop-table migration. */
+  _destroy(): void {
+    const before = new Map(this.specs);
+    const { spec } = this;
+    this.specs.delete(spec.name);
+    for (const name of this.touched) {
+      const target = this.specs.get(name)!;
+      const updated = { ...target, backrefs: target.backrefs.filter((b) => b.model !== spec.name) };
+      this.specs.set(name, updated);
+      saveSpec(this, updated);
+      writeModelFile(this, updated, this.specs, this.forge, { spec: target, specs: before });
+    }
+    this.fs.delete(this.destinationPath(`app/models/${spec.module}.py`));
+    this.fs.delete(this.destinationPath(specPath(spec.name)));
+    unregisterModel(this, spec);
+    this.log.ok(
+      `${spec.name} removed: app/models/${spec.module}.py, its registry lines and ${specPath(spec.name)}.`,
+    );
+    if (this.options.skipMigration === true || this.options['skip-migration'] === true) {
+      this.log.info('Migration skipped: run `alembic revision --autogenerate -m "..."` and review it.');
+      return;
+    }
+    const file = writeMigration(this, spec, before, this.forge, undefined, true);
+    this.log.ok(
+      `Migration alembic/versions/${file} drops ${spec.table}; apply it with: alembic upgrade head`,
+    );
   }
 
   /** A renamed or removed reference: the back reference on the model it points at follows. */

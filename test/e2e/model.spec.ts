@@ -3,7 +3,8 @@
  * second model referencing the first, rows written and read back through the ORM, then a field added to the
  * first model with its own migration; the rows survive and the models still match the migrations. Then the
  * model, now with REST endpoints, evolves: fields changed in place, renamed and removed, one migration each,
- * the rows' values kept, down and up again; the generated tests pass on the final shape.
+ * the rows' values kept, down and up again; a second resource is destroyed; the generated tests pass on the
+ * final shape.
  */
 import assert from 'node:assert/strict';
 import { copyFileSync } from 'node:fs';
@@ -166,6 +167,24 @@ for (const database of DATABASES) {
         await inProject('alembic', ['upgrade', 'head']);
         assert.match(await inProject('alembic', ['check']), /No new upgrade operations detected/);
         assert.deepEqual(await read('headline', 'subtitle'), { headline: 'Hello', subtitle: 'sub' });
+      });
+
+      it('destroys a resource and its model: the table is dropped, down and up again', async () => {
+        const crud = (args: string[], options: Record<string, unknown> = {}) =>
+          runGenerator(generatorPath('crud'))
+            .withGenerators(FORGE_GENERATORS)
+            .cd(project!.root)
+            .withArguments(args)
+            .withOptions({ force: true, defaults: true, ...options });
+        await crud(['Tag', 'name:str:max=40:unique', 'post:ref=Post:optional:ondelete=set-null']);
+        await inProject('alembic', ['upgrade', 'head']);
+        await crud(['Tag'], { destroy: true });
+        await inProject('alembic', ['upgrade', 'head']);
+        assert.match(await inProject('alembic', ['check']), /No new upgrade operations detected/);
+        assert.match(await inProject('alembic', ['history', '--rev-range=-1:']), /drop tags table/);
+        await inProject('alembic', ['downgrade', '-1']);
+        await inProject('alembic', ['upgrade', 'head']);
+        assert.match(await inProject('alembic', ['check']), /No new upgrade operations detected/);
       });
 
       it('stays ruff, ruff-format and mypy --strict clean, and the generated tests pass', async () => {

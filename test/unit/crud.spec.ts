@@ -556,3 +556,67 @@ describe('forge:crud', () => {
     });
   });
 });
+
+describe('forge:crud --destroy', () => {
+  it('removes the resource and its model: files, specs, registry and router lines, and drops the table', async () => {
+    const project = await newProject();
+    const untouched = snapshot(project);
+    await runCrud(project, ['Tag', 'name:str:max=50:unique', 'owner:ref=User:optional'], { owner: 'none' });
+    const before = migrations(project);
+    await runCrud(project, ['Tag'], { destroy: true });
+    const added = migrations(project).filter((file) => !before.includes(file));
+    assert.equal(added.length, 1);
+    const migration = read(project, `alembic/versions/${added[0]!}`);
+    assert.match(migration, /def upgrade\(\) -> None:\n(?: {4}#.*\n)* {4}op\.drop_table\("tags"\)/);
+    assert.match(migration, /def downgrade\(\) -> None:\n {4}op\.create_table\(\n {8}"tags",/);
+    assert.match(migration, /The rows of tags are deleted by upgrade\(\)/);
+    // Every file as it was before the resource, but the two migrations that created and dropped the table.
+    const now = snapshot(project).filter(([file]) => !file!.startsWith('alembic/versions/'));
+    assert.deepEqual(
+      now,
+      untouched.filter(([file]) => !file!.startsWith('alembic/versions/')),
+    );
+  });
+
+  it('refuses to delete files edited by hand, unless --force; asks before dropping the table', async () => {
+    const project = await newProject();
+    await runCrud(project, ['Tag', 'name:str:max=50']);
+    writeFileSync(join(project, 'app/crud/tag.py'), read(project, 'app/crud/tag.py') + '# mine\n');
+    const before = snapshot(project);
+    await assert.rejects(
+      runCrud(project, ['Tag'], { destroy: true, force: false, defaults: true }),
+      /app\/crud\/tag\.py changed since forge wrote it; --destroy would delete it\. Keep a copy of your changes, then re-run with --force\./,
+    );
+    writeFileSync(join(project, 'app/crud/tag.py'), read(project, 'app/crud/tag.py').replace('# mine\n', ''));
+    await assert.rejects(
+      runCrud(project, ['Tag'], { destroy: true, force: false, defaults: true }),
+      /--destroy drops the table tags and its rows; re-run with --force to confirm\./,
+    );
+    assert.deepEqual(
+      snapshot(project),
+      before.map(([f, t]) => [f, f === 'app/crud/tag.py' ? t!.replace('# mine\n', '') : t]),
+    );
+  });
+
+  it('refuses while another model references it, naming the field, and forge:model --destroy points to it', async () => {
+    const project = await newProject();
+    await runCrud(project, ['Post', 'title:str']);
+    await runModel(project, ['Comment', 'body:text', 'post:ref=Post:ondelete=cascade']);
+    const before = snapshot(project);
+    await assert.rejects(
+      runCrud(project, ['Post'], { destroy: true }),
+      /--destroy: Comment\.post references Post; remove that field first/,
+    );
+    await assert.rejects(
+      runModel(project, ['Post'], { destroy: true }),
+      /--destroy: Comment\.post references Post/,
+    );
+    assert.deepEqual(snapshot(project), before);
+    await runModel(project, ['Comment'], { destroy: true });
+    assert.doesNotMatch(read(project, 'app/models/post.py'), /comments/);
+    await assert.rejects(
+      runModel(project, ['Post'], { destroy: true }),
+      /--destroy: Post has REST endpoints; yo forge:crud Post --destroy removes them and the model\./,
+    );
+  });
+});
