@@ -33,7 +33,8 @@ const TO_TEXT: ReadonlySet<FieldType> = new Set([...NUMERIC, ...TEXT, 'date', 't
 /** Why a field cannot change from `before` to `after` in place; undefined when it can. */
 export function changeError(model: string, before: FieldSpec, after: FieldSpec): string | undefined {
   const name = before.relation ?? before.name;
-  if (before.ref !== after.ref || before.fk !== after.fk || before.relation !== after.relation) {
+  const reference = (field: FieldSpec) => [field.ref, field.fk, field.relation, field.one === true].join();
+  if (reference(before) !== reference(after)) {
     return `Field "${name}" of ${model}: what it references cannot change in place; remove it (--remove ${name}) and add the new reference.`;
   }
   if (before.type === after.type) return undefined;

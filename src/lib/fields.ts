@@ -42,6 +42,8 @@ export interface FieldSpec {
   fk?: string;
   /** Many-to-one reference to another model; the relationship attribute is `relation`. */
   ref?: string;
+  /** `one=Model`: the reference is unique, a one-to-one relationship (a single object on both sides). */
+  one?: boolean;
   relation?: string;
   ondelete?: OnDelete;
 }
@@ -187,9 +189,15 @@ export function parseField(spec: string): FieldSpec {
         field.fk = value;
         break;
       case 'ref':
+      case 'one':
         if (!/^[A-Za-z][A-Za-z0-9]*$/.test(value))
-          throw new FieldError(`Field "${name}": ref must name a model, got "${value}".`);
+          throw new FieldError(`Field "${name}": ${key} must name a model, got "${value}".`);
+        if (field.ref !== undefined) throw new FieldError(`Field "${name}": use ref or one, not both.`);
         field.ref = value;
+        if (key === 'one') {
+          field.one = true;
+          field.unique = true;
+        }
         break;
       case 'ondelete':
         if (!(ON_DELETE as readonly string[]).includes(value)) {
@@ -201,7 +209,7 @@ export function parseField(spec: string): FieldSpec {
         break;
       default:
         throw new FieldError(
-          `Field "${name}": unknown modifier "${part}"; modifiers are max=N, unique, index, optional, default=VALUE, fk=table.column, ref=Model, ondelete=${ON_DELETE.join('|')}, precision=N, scale=N.`,
+          `Field "${name}": unknown modifier "${part}"; modifiers are max=N, unique, index, optional, default=VALUE, fk=table.column, ref=Model, one=Model, ondelete=${ON_DELETE.join('|')}, precision=N, scale=N.`,
         );
     }
   });

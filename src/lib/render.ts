@@ -318,6 +318,7 @@ export function relationshipLines(
     if (ambiguous(spec, target)) options.foreign_keys = `${spec.name}.${field.name}`;
     // A reference to the same table needs to know which side is the parent.
     if (target.name === spec.name) options.remote_side = `${spec.name}.id`;
+    if (field.one) options.uselist = false;
     let annotation = `"${target.name}"`;
     if (field.optional) {
       if (orm === 'sqlmodel') imports.add('typing', 'Optional');
@@ -330,7 +331,13 @@ export function relationshipLines(
     const source = specs.get(backref.model)!;
     const options: RelationshipOptions = { back_populates: backref.relation, passive_deletes: true };
     if (ambiguous(source, spec)) options.foreign_keys = `${source.name}.${backref.relation}_id`;
-    lines.push(relationshipLine(backref.name, `list["${backref.model}"]`, options, orm));
+    let annotation = `list["${backref.model}"]`;
+    if (backref.one) {
+      options.uselist = false;
+      if (orm === 'sqlmodel') imports.add('typing', 'Optional');
+      annotation = orm === 'sqlalchemy' ? `"${backref.model} | None"` : `Optional["${backref.model}"]`;
+    }
+    lines.push(relationshipLine(backref.name, annotation, options, orm));
   }
   if (lines.length > 0) {
     imports.add(
@@ -348,6 +355,8 @@ interface RelationshipOptions {
   passive_deletes?: boolean;
   foreign_keys?: string;
   remote_side?: string;
+  /** One-to-one: a single object, not a list. */
+  uselist?: false;
 }
 
 /** More than one foreign key from `source` to `target`'s table: each relationship must name its own. */
@@ -362,6 +371,7 @@ function relationshipLine(name: string, annotation: string, options: Relationshi
   const extra: [string, string][] = [];
   if (options.foreign_keys) extra.push(['foreign_keys', `"${options.foreign_keys}"`]);
   if (options.remote_side) extra.push(['remote_side', `"${options.remote_side}"`]);
+  if (options.uselist === false) extra.push(['uselist', 'False']);
   extra.push(['lazy', '"raise"']);
   const args = [`back_populates="${options.back_populates}"`];
   if (options.passive_deletes) args.push('passive_deletes=True');

@@ -6,7 +6,7 @@ import type { FieldSpec } from './fields.js';
 
 export const SPEC_DIR = '.forge/models';
 
-/** A one-to-many attribute on this model, the other side of another model's `ref`. */
+/** A one-to-many (or one-to-one) attribute on this model, the other side of another model's `ref` (`one`). */
 export interface BackRef {
   /** Attribute on this model, e.g. `posts`. */
   name: string;
@@ -14,6 +14,8 @@ export interface BackRef {
   model: string;
   /** Its relationship attribute, e.g. `author`. */
   relation: string;
+  /** The reference is one-to-one (`one=`): this attribute holds one object or None, not a list. */
+  one?: boolean;
 }
 
 export interface ModelSpec {

@@ -21,7 +21,7 @@ import {
 } from '../lib/models.js';
 import { parseModelName, pluralize, toSnakeCase } from '../lib/names.js';
 import { columnNameError } from '../lib/fields.js';
-import { specPath, type ModelSpec } from '../lib/spec.js';
+import { specPath, type BackRef, type ModelSpec } from '../lib/spec.js';
 import { askFields } from './prompts.js';
 
 /** forge:model's options; forge:crud takes them too and forwards them. */
@@ -632,12 +632,12 @@ export default class ModelGenerator extends ForgeGenerator {
       ...target.fields.map((f) => f.relation ?? f.name),
       ...target.backrefs.map((b) => b.name),
     ]);
-    const plural = pluralize(spec.module);
-    const name = taken.has(plural) ? `${field.relation}_${plural}` : plural;
-    const updated = {
-      ...target,
-      backrefs: [...target.backrefs, { name, model: spec.name, relation: field.relation! }],
-    };
+    // One-to-one: `profile` on User for Profile.user; one-to-many: `posts` on User for Post.author.
+    const attribute = field.one ? spec.module : pluralize(spec.module);
+    const name = taken.has(attribute) ? `${field.relation}_${attribute}` : attribute;
+    const backref: BackRef = { name, model: spec.name, relation: field.relation! };
+    if (field.one) backref.one = true;
+    const updated = { ...target, backrefs: [...target.backrefs, backref] };
     this.specs.set(updated.name, updated);
     if (updated.name === spec.name) Object.assign(spec, { backrefs: updated.backrefs });
   }

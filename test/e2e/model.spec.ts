@@ -187,6 +187,16 @@ for (const database of DATABASES) {
         assert.match(await inProject('alembic', ['check']), /No new upgrade operations detected/);
       });
 
+      it('adds a one-to-one resource (a unique reference, one object on both sides)', async () => {
+        await runGenerator(generatorPath('crud'))
+          .withGenerators(FORGE_GENERATORS)
+          .cd(project!.root)
+          .withArguments(['Profile', 'bio:text', 'account:one=User:ondelete=cascade'])
+          .withOptions({ force: true, defaults: true });
+        await inProject('alembic', ['upgrade', 'head']);
+        assert.match(await inProject('alembic', ['check']), /No new upgrade operations detected/);
+      });
+
       it('stays ruff, ruff-format and mypy --strict clean, and the generated tests pass', async () => {
         await inProject('ruff', ['check', '--no-cache', '--extend-exclude', 'model_*.py', '.']);
         await inProject('ruff', ['format', '--no-cache', '--check', '--extend-exclude', 'model_*.py', '.']);

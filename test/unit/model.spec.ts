@@ -273,6 +273,32 @@ describe('forge:model', () => {
     });
   });
 
+  it('one=Model: a unique reference, a single object on both sides', async () => {
+    const project = await newProject('postgresql', 'sqlalchemy');
+    await runModel(project, ['Profile', 'bio:text', 'account:one=User']);
+    const profile = read(project, 'app/models/profile.py');
+    assert.match(
+      profile,
+      /account_id: Mapped\[int\] = mapped_column\(\s*Integer, ForeignKey\("users\.id"\), unique=True, index=True\s*\)/,
+    );
+    assert.match(
+      profile,
+      /account: Mapped\["User"\] = relationship\(\s*back_populates="profile", uselist=False, lazy="raise"\s*\)/,
+    );
+    assert.match(
+      read(project, 'app/models/user.py'),
+      /profile: Mapped\["Profile \| None"\] = relationship\(\s*back_populates="account", passive_deletes=True, uselist=False, lazy="raise"\s*\)/,
+    );
+    const migration = read(
+      project,
+      `alembic/versions/${migrations(project).find((f) => f.includes('profiles'))!}`,
+    );
+    assert.match(
+      migration,
+      /op\.create_index\(op\.f\("ix_profiles_account_id"\), "profiles", \["account_id"\], unique=True\)/,
+    );
+  });
+
   describe('changing, renaming and removing fields', () => {
     const POST = [
       'Post',
