@@ -155,7 +155,10 @@ export default class CrudGenerator extends ForgeGenerator {
     }
     this._prefix(existing);
     // The fields after this run: the stored ones and those given, which forge:model adds first.
-    await this._resolveOwner([...(existing?.fields ?? []), ...parseFields(fields)]);
+    await this._resolveOwner([
+      ...(existing?.fields ?? []),
+      ...parseFields(fields.filter((f) => !/^[^:]*:many=/.test(f))),
+    ]);
     this._registerRouter('dry-run', existing?.table ?? 'resource');
     this._findEdited(existing);
     if (existing === undefined || fields.length > 0) {

@@ -127,7 +127,7 @@ export function columnNameError(name: string, what = 'Field'): string | undefine
   return undefined;
 }
 
-function fieldNameError(name: string): string | undefined {
+export function fieldNameError(name: string): string | undefined {
   if (name === 'id') return 'Field name "id" is taken: every model has an integer primary key "id".';
   if (TIMESTAMP_FIELDS.has(name)) {
     return `Field name "${name}" is taken by the timestamps (use --no-timestamps to define your own).`;

@@ -20,7 +20,7 @@ import {
   timestampType,
   type FieldView,
 } from './render.js';
-import { specPath, SPEC_DIR, type ModelSpec } from './spec.js';
+import { specPath, SPEC_DIR, type Link, type ModelSpec } from './spec.js';
 
 /** Templates shared by every generator that writes models live with forge:model. */
 export function modelTemplate(generator: Generator, path: string): string {
@@ -64,6 +64,7 @@ function modelFileContent(
   if (spec.timestamps) imports.add('app.core.database', 'TimestampMixin');
   const fields = fieldViews(spec, specs, config, imports);
   const relationships = relationshipLines(spec, specs, config.orm, imports);
+  const links = linkTables(spec, specs, imports);
   const bases = sqlalchemy
     ? spec.timestamps
       ? 'TimestampMixin, Base'
@@ -81,7 +82,108 @@ function modelFileContent(
     ),
     fieldLines: fields.map((f) => f.modelLine),
     relationshipLines: relationships,
+    linkTables: links,
   });
+}
+
+/** The two columns of a link's association table: this model's id, then the linked model's. */
+export function linkColumns(spec: ModelSpec, link: Link, specs: ReadonlyMap<string, ModelSpec>) {
+  const target = specs.get(link.model)!;
+  return [
+    { name: `${spec.module}_id`, table: spec.table },
+    { name: `${target.module}_id`, table: target.table },
+  ];
+}
+
+/** The association tables of the model's many-to-many links, defined next to it. */
+function linkTables(spec: ModelSpec, specs: ReadonlyMap<string, ModelSpec>, imports: Imports): string[] {
+  const links = spec.links ?? [];
+  if (links.length > 0) {
+    imports.add('sqlalchemy', 'Column', 'ForeignKey', 'Integer', 'Table');
+    imports.add('app.core.database.base', 'metadata');
+  }
+  return links.map((link) => {
+    const [own, other] = linkColumns(spec, link, specs);
+    const column = (c: { name: string; table: string }, index: boolean) =>
+      pyCall(
+        '    ',
+        'Column',
+        [
+          `"${c.name}"`,
+          'Integer',
+          `ForeignKey("${c.table}.id", ondelete="CASCADE")`,
+          'primary_key=True',
+          ...(index ? ['index=True'] : []),
+        ],
+        ',',
+      );
+    return [
+      `# The many-to-many link of ${spec.name}.${link.name} and ${link.model}: one row per linked pair.`,
+      `${link.table} = Table(`,
+      `    "${link.table}",`,
+      '    metadata,',
+      column(own!, false),
+      column(other!, true),
+      ')',
+    ].join('\n');
+  });
+}
+
+/** Write the migration that creates a link's association table; its downgrade drops it. */
+export function writeLinkMigration(
+  generator: Generator,
+  spec: ModelSpec,
+  link: Link,
+  specs: ReadonlyMap<string, ModelSpec>,
+): string {
+  const [own, other] = linkColumns(spec, link, specs);
+  const message = `create ${link.table} table`;
+  const migration = newMigration(
+    generator,
+    message
+      .replace(/[^a-z0-9]+/g, '_')
+      .slice(0, 40)
+      .replace(/_+$/, ''),
+  );
+  const fk = (c: { name: string; table: string }) =>
+    pyCall(
+      '        ',
+      'sa.ForeignKeyConstraint',
+      [
+        `["${c.name}"]`,
+        `["${c.table}.id"]`,
+        `name=op.f("fk_${link.table}_${c.name}_${c.table}")`,
+        'ondelete="CASCADE"',
+      ],
+      ',',
+    );
+  generator.fs.copyTpl(
+    modelTemplate(generator, 'alembic/versions/link_table.py'),
+    generator.destinationPath(`alembic/versions/${migration.fileName}`),
+    {
+      ...migration,
+      message,
+      table: link.table,
+      columns: [own!, other!].map((c) => `        sa.Column("${c.name}", sa.Integer(), nullable=False),`),
+      constraints: [
+        fk(own!),
+        fk(other!),
+        pyCall(
+          '        ',
+          'sa.PrimaryKeyConstraint',
+          [`"${own!.name}"`, `"${other!.name}"`, `name=op.f("pk_${link.table}")`],
+          ',',
+        ),
+      ],
+      index: pyCall('    ', 'op.create_index', [
+        `op.f("ix_${link.table}_${other!.name}")`,
+        `"${link.table}"`,
+        `["${other!.name}"]`,
+        'unique=False',
+      ]),
+    },
+  );
+  return migration.fileName;
 }
 
 /** The model file on disk differs from what forge rendered from `previous`: somebody edited it. */

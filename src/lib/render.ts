@@ -326,11 +326,24 @@ export function relationshipLines(
     }
     lines.push(relationshipLine(field.relation!, annotation, options, orm));
   }
+  for (const link of spec.links ?? []) {
+    related.add(link.model);
+    const target = specs.get(link.model)!;
+    const backref = target.backrefs.find((b) => b.model === spec.name && b.relation === link.name)!;
+    // The association rows go with either row through ON DELETE CASCADE: nothing to load first.
+    const options: RelationshipOptions = {
+      back_populates: backref.name,
+      passive_deletes: true,
+      secondary: link.table,
+    };
+    lines.push(relationshipLine(link.name, `list["${link.model}"]`, options, orm));
+  }
   for (const backref of spec.backrefs) {
     related.add(backref.model);
     const source = specs.get(backref.model)!;
     const options: RelationshipOptions = { back_populates: backref.relation, passive_deletes: true };
-    if (ambiguous(source, spec)) options.foreign_keys = `${source.name}.${backref.relation}_id`;
+    if (backref.link !== undefined) options.secondary = backref.link;
+    else if (ambiguous(source, spec)) options.foreign_keys = `${source.name}.${backref.relation}_id`;
     let annotation = `list["${backref.model}"]`;
     if (backref.one) {
       options.uselist = false;
@@ -357,6 +370,8 @@ interface RelationshipOptions {
   remote_side?: string;
   /** One-to-one: a single object, not a list. */
   uselist?: false;
+  /** Many-to-many: the association table. */
+  secondary?: string;
 }
 
 /** More than one foreign key from `source` to `target`'s table: each relationship must name its own. */
@@ -372,6 +387,7 @@ function relationshipLine(name: string, annotation: string, options: Relationshi
   if (options.foreign_keys) extra.push(['foreign_keys', `"${options.foreign_keys}"`]);
   if (options.remote_side) extra.push(['remote_side', `"${options.remote_side}"`]);
   if (options.uselist === false) extra.push(['uselist', 'False']);
+  if (options.secondary) extra.push(['secondary', `"${options.secondary}"`]);
   extra.push(['lazy', '"raise"']);
   const args = [`back_populates="${options.back_populates}"`];
   if (options.passive_deletes) args.push('passive_deletes=True');
@@ -388,6 +404,7 @@ export function relatedModels(spec: ModelSpec, specs: ReadonlyMap<string, ModelS
   const names = new Set([
     ...spec.fields.flatMap((f) => (f.ref ? [f.ref] : [])),
     ...spec.backrefs.map((b) => b.model),
+    ...(spec.links ?? []).map((l) => l.model),
   ]);
   names.delete(spec.name);
   return [...names].sort().map((name) => specs.get(name)!);

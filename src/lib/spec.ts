@@ -16,6 +16,18 @@ export interface BackRef {
   relation: string;
   /** The reference is one-to-one (`one=`): this attribute holds one object or None, not a list. */
   one?: boolean;
+  /** The other side of a many-to-many link: its association table. */
+  link?: string;
+}
+
+/** A many-to-many relationship (`tags:many=Tag`) held by this model, through an association table. */
+export interface Link {
+  /** Attribute on this model, e.g. `tags`. */
+  name: string;
+  /** The linked model, e.g. `Tag`. */
+  model: string;
+  /** The association table, e.g. `post_tags`, with the columns `post_id` and `tag_id`. */
+  table: string;
 }
 
 export interface ModelSpec {
@@ -26,6 +38,8 @@ export interface ModelSpec {
   timestamps: boolean;
   fields: FieldSpec[];
   backrefs: BackRef[];
+  /** Many-to-many relationships this model holds (absent when none). */
+  links?: Link[];
   /** An authentication model written by forge:database (users, refresh tokens): forge:model may not change it. */
   builtin?: boolean;
   /** What a row is, for the model's docstring (e.g. "accounts that can authenticate"). */

@@ -7,6 +7,7 @@ import {
   parseFields,
   sameField,
   SERVER_DEFAULT_TYPES,
+  fieldNameError,
   validateField,
   type FieldSpec,
 } from '../lib/fields.js';
@@ -15,13 +16,14 @@ import {
   loadSpecs,
   registerModel,
   unregisterModel,
+  writeLinkMigration,
   saveSpec,
   writeMigration,
   writeModelFile,
 } from '../lib/models.js';
 import { parseModelName, pluralize, toSnakeCase } from '../lib/names.js';
 import { columnNameError } from '../lib/fields.js';
-import { specPath, type BackRef, type ModelSpec } from '../lib/spec.js';
+import { specPath, type BackRef, type Link, type ModelSpec } from '../lib/spec.js';
 import { askFields } from './prompts.js';
 
 /** forge:model's options; forge:crud takes them too and forwards them. */
@@ -105,6 +107,8 @@ export default class ModelGenerator extends ForgeGenerator {
   declare touched: Set<string>;
   /** Existing fields this run changes, renames or removes, in the order given. */
   declare changes: FieldChange[];
+  /** Many-to-many links this run adds. */
+  declare links: Link[];
 
   constructor(args: string[], options: ModelOptions) {
     super(args, options);
@@ -230,7 +234,7 @@ export default class ModelGenerator extends ForgeGenerator {
       this._destroy();
       return;
     }
-    if (this.added.length === 0 && this.changes.length === 0) {
+    if (this.added.length === 0 && this.changes.length === 0 && this.links.length === 0) {
       this.log.info(`${this.spec.name}: nothing to change (the fields are already defined).`);
       return;
     }
@@ -242,7 +246,9 @@ export default class ModelGenerator extends ForgeGenerator {
       return change.kind === 'remove' ? [] : [change.after];
     });
     const spec: ModelSpec = { ...this.spec, fields: [...fields, ...this.added] };
+    if (this.links.length > 0) spec.links = [...(this.spec.links ?? []), ...this.links];
     this.specs.set(spec.name, spec);
+    for (const link of this.links) this._addLinkBackref(spec, link);
     for (const change of this.changes) this._updateBackref(spec, change);
     for (const field of this.added.filter((f) => f.ref !== undefined)) this._addBackref(spec, field);
     for (const name of new Set([spec.name, ...this.touched])) {
@@ -260,6 +266,7 @@ export default class ModelGenerator extends ForgeGenerator {
     if (this.isNew || this.added.length > 0) {
       files.push(writeMigration(this, spec, this.specs, this.forge, this.isNew ? undefined : this.added));
     }
+    for (const link of this.links) files.push(writeLinkMigration(this, spec, link, this.specs));
     if (this.changes.length > 0) {
       const file = writeChangeMigration(this, this.spec, before, this.forge, this.changes);
       if (file === undefined) this.log.info(`${spec.table}: the change is in Python only; no migration.`);
@@ -290,7 +297,12 @@ export default class ModelGenerator extends ForgeGenerator {
   }
 
   /** Decide which fields are new; refuse changes and additions that existing rows could not take. */
-  _planFields(specs: string[]): void {
+  _planFields(all: string[]): void {
+    const specs = all.filter((s) => !/^[^:]*:many=/.test(s));
+    this._planLinks(
+      all.filter((s) => /^[^:]*:many=/.test(s)),
+      specs.map((s) => s.split(':')[0]!.replace(/_id$/, '')),
+    );
     let fields: FieldSpec[];
     try {
       fields = parseFields(specs);
@@ -347,6 +359,11 @@ export default class ModelGenerator extends ForgeGenerator {
 
   /** The stored field named `name` (its column, or its relation for a reference); an error names the fields. */
   _findField(name: string, flag: string): FieldSpec {
+    if ((this.spec.links ?? []).some((l) => l.name === name)) {
+      throw new Error(
+        `${flag} ${name}: "${name}" is a many-to-many link; renaming or removing links is not supported yet.`,
+      );
+    }
     const field = this.spec.fields.find((f) => f.name === name || f.relation === name);
     if (field === undefined) {
       const names = this.spec.fields.map((f) => f.relation ?? f.name).join(', ');
@@ -505,6 +522,16 @@ export default class ModelGenerator extends ForgeGenerator {
           .filter((f) => f.ref === name || f.fk?.split('.')[0] === existing.table)
           .map((f) => `${model.name}.${f.relation ?? f.name}`),
       );
+    users.push(
+      ...[...this.specs.values()].flatMap((model) =>
+        (model.links ?? []).filter((l) => l.model === name).map((l) => `${model.name}.${l.name}`),
+      ),
+    );
+    if ((existing.links ?? []).length > 0) {
+      throw new Error(
+        `--destroy: ${name} has many-to-many links (${existing.links!.map((l) => l.name).join(', ')}), and removing links is not supported yet.`,
+      );
+    }
     if (users.length > 0) {
       throw new Error(
         `--destroy: ${users.join(', ')} reference${users.length === 1 ? 's' : ''} ${name}; remove ${users.length === 1 ? 'that field' : 'those fields'} first (yo forge:model <Model> --remove <field>).`,
@@ -547,6 +574,70 @@ export default class ModelGenerator extends ForgeGenerator {
     this.log.ok(
       `Migration alembic/versions/${file} drops ${spec.table}; apply it with: alembic upgrade head`,
     );
+  }
+
+  /** `name:many=Model` specs: many-to-many links to existing models, each through its association table. */
+  _planLinks(specs: string[], fieldNames: string[]): void {
+    this.links = [];
+    const { spec } = this;
+    const tables = new Set([
+      ...[...this.specs.values()].flatMap((s) => [s.table, ...(s.links ?? []).map((l) => l.table)]),
+      spec.table,
+    ]);
+    for (const text of specs) {
+      const match = /^([a-z][a-z0-9_]*):many=([A-Za-z][A-Za-z0-9]*)$/.exec(text);
+      if (!match) {
+        throw new Error(
+          `Invalid many-to-many "${text}": expected name:many=Model, e.g. tags:many=Tag (no other modifier).`,
+        );
+      }
+      const [, name = '', model = ''] = match;
+      const existing = (spec.links ?? []).find((l) => l.name === name);
+      if (existing?.model === model) continue;
+      if (existing !== undefined)
+        throw new Error(`"${name}" already links ${spec.name} to ${existing.model}.`);
+      const nameError = fieldNameError(name);
+      if (nameError !== undefined) throw new Error(nameError);
+      if (model === spec.name) {
+        throw new Error(`"${text}": a many-to-many link from ${spec.name} to itself is not supported yet.`);
+      }
+      const target = this.specs.get(model);
+      if (target === undefined) {
+        throw new Error(
+          `"${text}": many=${model} names no model; models: ${[...this.specs.keys()].join(', ')}.`,
+        );
+      }
+      const taken = [
+        ...spec.fields.flatMap((f) => [f.name, f.relation]),
+        ...spec.backrefs.map((b) => b.name),
+        ...this.links.map((l) => l.name),
+        ...fieldNames,
+      ];
+      if (taken.includes(name))
+        throw new Error(`"${name}" is already a field or relationship of ${spec.name}.`);
+      const table = `${spec.module}_${name}`;
+      const tableError = columnNameError(table, 'Table');
+      if (tableError !== undefined) throw new Error(tableError);
+      if (tables.has(table))
+        throw new Error(`"${text}": its association table "${table}" would clash with an existing table.`);
+      tables.add(table);
+      this.touched.add(model);
+      this.links.push({ name, model, table });
+    }
+  }
+
+  /** The other side of a many-to-many link: `posts` on Tag for Post.tags. */
+  _addLinkBackref(spec: ModelSpec, link: Link): void {
+    const target = this.specs.get(link.model)!;
+    const taken = new Set([
+      ...target.fields.map((f) => f.relation ?? f.name),
+      ...target.backrefs.map((b) => b.name),
+      ...(target.links ?? []).map((l) => l.name),
+    ]);
+    const plural = pluralize(spec.module);
+    const name = taken.has(plural) ? `${link.name}_${plural}` : plural;
+    const backref: BackRef = { name, model: spec.name, relation: link.name, link: link.table };
+    this.specs.set(target.name, { ...target, backrefs: [...target.backrefs, backref] });
   }
 
   /** A renamed or removed reference: the back reference on the model it points at follows. */
@@ -631,6 +722,7 @@ export default class ModelGenerator extends ForgeGenerator {
     const taken = new Set([
       ...target.fields.map((f) => f.relation ?? f.name),
       ...target.backrefs.map((b) => b.name),
+      ...(target.links ?? []).map((l) => l.name),
     ]);
     // One-to-one: `profile` on User for Profile.user; one-to-many: `posts` on User for Post.author.
     const attribute = field.one ? spec.module : pluralize(spec.module);
