@@ -3,8 +3,8 @@
  * second model referencing the first, rows written and read back through the ORM, then a field added to the
  * first model with its own migration; the rows survive and the models still match the migrations. Then the
  * model, now with REST endpoints, evolves: fields changed in place, renamed and removed, one migration each,
- * the rows' values kept, down and up again; a second resource is destroyed; the generated tests pass on the
- * final shape.
+ * the rows' values kept, down and up again; a second resource is destroyed, a one-to-one resource and a
+ * many-to-many link are added; the generated tests pass on the final shape.
  */
 import assert from 'node:assert/strict';
 import { copyFileSync } from 'node:fs';
@@ -193,6 +193,21 @@ for (const database of DATABASES) {
           .cd(project!.root)
           .withArguments(['Profile', 'bio:text', 'account:one=User:ondelete=cascade'])
           .withOptions({ force: true, defaults: true });
+        await inProject('alembic', ['upgrade', 'head']);
+        assert.match(await inProject('alembic', ['check']), /No new upgrade operations detected/);
+      });
+
+      it('links posts to labels many-to-many: both sides load, deletes take their links along', async () => {
+        await runGenerator(generatorPath('crud'))
+          .withGenerators(FORGE_GENERATORS)
+          .cd(project!.root)
+          .withArguments(['Label', 'name:str:max=40:unique'])
+          .withOptions({ force: true, defaults: true });
+        await model(['Post', 'labels:many=Label']);
+        await inProject('alembic', ['upgrade', 'head']);
+        assert.match(await inProject('alembic', ['check']), /No new upgrade operations detected/);
+        assert.match(await inProject('python', ['model_evolve.py', 'links']), /links ok/);
+        await inProject('alembic', ['downgrade', '-1']);
         await inProject('alembic', ['upgrade', 'head']);
         assert.match(await inProject('alembic', ['check']), /No new upgrade operations detected/);
       });

@@ -299,6 +299,49 @@ describe('forge:model', () => {
     );
   });
 
+  it('many=Model: an association table in the model file, relationships on both sides, its own migration', async () => {
+    const project = await newProject('mysql', 'sqlmodel');
+    await runModel(project, ['Tag', 'name:str:max=40']);
+    await runModel(project, ['Post', 'title:str', 'tags:many=Tag']);
+    const post = read(project, 'app/models/post.py');
+    assert.match(post, /^post_tags = Table\(\n {4}"post_tags",\n {4}metadata,$/m);
+    assert.match(
+      post,
+      /Column\("post_id", Integer, ForeignKey\("posts\.id", ondelete="CASCADE"\), primary_key=True\)/,
+    );
+    assert.match(post, /sa_relationship_kwargs=\{"secondary": "post_tags", "lazy": "raise"\}/);
+    assert.match(
+      read(project, 'app/models/tag.py'),
+      /posts: list\["Post"\] = Relationship\(\s*back_populates="tags"/,
+    );
+    const files = migrations(project);
+    const link = read(
+      project,
+      `alembic/versions/${files.find((f) => f.includes('create_post_tags_table'))!}`,
+    );
+    assert.match(link, /sa\.PrimaryKeyConstraint\("post_id", "tag_id", name=op\.f\("pk_post_tags"\)\)/);
+    assert.match(
+      link,
+      /op\.create_index\(op\.f\("ix_post_tags_tag_id"\), "post_tags", \["tag_id"\], unique=False\)/,
+    );
+    assert.match(link, /def downgrade\(\) -> None:\n {4}op\.drop_table\("post_tags"\)/);
+    // The link's migration chains after the table's.
+    const revision = (text: string) => /^revision: str = "(\w+)"/m.exec(text)![1];
+    const posts = read(project, `alembic/versions/${files.find((f) => f.includes('create_posts_table'))!}`);
+    assert.match(link, new RegExp(`^down_revision: str \\| None = "${revision(posts)}"`, 'm'));
+    const before = snapshot(project);
+    await runModel(project, ['Post', 'tags:many=Tag']);
+    assert.deepEqual(snapshot(project), before);
+    await assert.rejects(runModel(project, ['Post', 'tags:many=Post']), /"tags" already links Post to Tag/);
+    await assert.rejects(runModel(project, ['Post', 'related:many=Post']), /to itself is not supported yet/);
+    await assert.rejects(runModel(project, ['Post', 'x:many=Nope']), /many=Nope names no model/);
+    await assert.rejects(
+      runModel(project, ['Post', 'title:many=Tag']),
+      /"title" is already a field or relationship of Post/,
+    );
+    await assert.rejects(runModel(project, ['Tag'], { destroy: true }), /--destroy: Post\.tags reference/);
+  });
+
   describe('changing, renaming and removing fields', () => {
     const POST = [
       'Post',
