@@ -129,15 +129,16 @@ function linkTables(spec: ModelSpec, specs: ReadonlyMap<string, ModelSpec>, impo
   });
 }
 
-/** Write the migration that creates a link's association table; its downgrade drops it. */
+/** Write the migration that creates a link's association table (or, `drop`, drops it); its downgrade undoes it. */
 export function writeLinkMigration(
   generator: Generator,
   spec: ModelSpec,
   link: Link,
   specs: ReadonlyMap<string, ModelSpec>,
+  drop = false,
 ): string {
   const [own, other] = linkColumns(spec, link, specs);
-  const message = `create ${link.table} table`;
+  const message = `${drop ? 'drop' : 'create'} ${link.table} table`;
   const migration = newMigration(
     generator,
     message
@@ -163,6 +164,7 @@ export function writeLinkMigration(
     {
       ...migration,
       message,
+      drop,
       table: link.table,
       columns: [own!, other!].map((c) => `        sa.Column("${c.name}", sa.Integer(), nullable=False),`),
       constraints: [

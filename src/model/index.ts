@@ -109,6 +109,8 @@ export default class ModelGenerator extends ForgeGenerator {
   declare changes: FieldChange[];
   /** Many-to-many links this run adds. */
   declare links: Link[];
+  /** Many-to-many links this run removes (--remove), their association tables dropped. */
+  declare unlinked: Link[];
 
   constructor(args: string[], options: ModelOptions) {
     super(args, options);
@@ -195,6 +197,7 @@ export default class ModelGenerator extends ForgeGenerator {
       );
     }
     this.changes = [];
+    this.unlinked = [];
     this.touched = new Set();
     this._planRenames(listOption(this.options.rename));
     this._planRemovals(listOption(this.options.remove));
@@ -234,7 +237,12 @@ export default class ModelGenerator extends ForgeGenerator {
       this._destroy();
       return;
     }
-    if (this.added.length === 0 && this.changes.length === 0 && this.links.length === 0) {
+    if (
+      this.added.length === 0 &&
+      this.changes.length === 0 &&
+      this.links.length === 0 &&
+      this.unlinked.length === 0
+    ) {
       this.log.info(`${this.spec.name}: nothing to change (the fields are already defined).`);
       return;
     }
@@ -246,7 +254,14 @@ export default class ModelGenerator extends ForgeGenerator {
       return change.kind === 'remove' ? [] : [change.after];
     });
     const spec: ModelSpec = { ...this.spec, fields: [...fields, ...this.added] };
-    if (this.links.length > 0) spec.links = [...(this.spec.links ?? []), ...this.links];
+    const links = [...(this.spec.links ?? []).filter((l) => !this.unlinked.includes(l)), ...this.links];
+    if (links.length > 0) spec.links = links;
+    else delete spec.links;
+    for (const link of this.unlinked) {
+      const target = this.specs.get(link.model)!;
+      const backrefs = target.backrefs.filter((b) => !(b.model === spec.name && b.relation === link.name));
+      this.specs.set(target.name, { ...target, backrefs });
+    }
     this.specs.set(spec.name, spec);
     for (const link of this.links) this._addLinkBackref(spec, link);
     for (const change of this.changes) this._updateBackref(spec, change);
@@ -266,6 +281,7 @@ export default class ModelGenerator extends ForgeGenerator {
     if (this.isNew || this.added.length > 0) {
       files.push(writeMigration(this, spec, this.specs, this.forge, this.isNew ? undefined : this.added));
     }
+    for (const link of this.unlinked) files.push(writeLinkMigration(this, this.spec, link, before, true));
     for (const link of this.links) files.push(writeLinkMigration(this, spec, link, this.specs));
     if (this.changes.length > 0) {
       const file = writeChangeMigration(this, this.spec, before, this.forge, this.changes);
@@ -359,9 +375,9 @@ export default class ModelGenerator extends ForgeGenerator {
 
   /** The stored field named `name` (its column, or its relation for a reference); an error names the fields. */
   _findField(name: string, flag: string): FieldSpec {
-    if ((this.spec.links ?? []).some((l) => l.name === name)) {
+    if (flag === '--rename' && (this.spec.links ?? []).some((l) => l.name === name)) {
       throw new Error(
-        `${flag} ${name}: "${name}" is a many-to-many link; renaming or removing links is not supported yet.`,
+        `${flag} ${name}: "${name}" is a many-to-many link; renaming links is not supported yet (--remove it and add the new one).`,
       );
     }
     const field = this.spec.fields.find((f) => f.name === name || f.relation === name);
@@ -440,6 +456,13 @@ export default class ModelGenerator extends ForgeGenerator {
     if (names.length > 0 && this.isNew)
       throw new Error(`--remove: model ${this.spec.name} does not exist yet.`);
     for (const name of names) {
+      const link = (this.spec.links ?? []).find((l) => l.name === name);
+      if (link !== undefined) {
+        if (this.unlinked.includes(link)) throw new Error(`--remove ${name}: given twice.`);
+        this.unlinked.push(link);
+        this.touched.add(link.model);
+        continue;
+      }
       const before = this._findField(name, '--remove');
       const users = this._foreignKeysTo(before.name);
       if (users.length > 0) {
@@ -460,7 +483,8 @@ export default class ModelGenerator extends ForgeGenerator {
     const left = this.spec.fields.filter(
       (f) => !this.changes.some((c) => c.kind === 'remove' && c.before === f),
     );
-    if (names.length > 0 && left.length === 0 && (this.options.fields ?? []).length === 0) {
+    const onlyLinks = this.unlinked.length === names.length;
+    if (names.length > 0 && !onlyLinks && left.length === 0 && (this.options.fields ?? []).length === 0) {
       throw new Error(
         `--remove: ${this.spec.name} would have no field left; yo forge:model ${this.spec.name} --destroy removes the model.`,
       );
@@ -469,9 +493,10 @@ export default class ModelGenerator extends ForgeGenerator {
 
   /** Removing fields deletes their data: asked once, unless --force; refused when nobody can answer. */
   async _confirmRemovals(): Promise<void> {
-    const removed = this.changes
-      .filter((c) => c.kind === 'remove')
-      .map((c) => `${this.spec.table}.${c.before.name}`);
+    const removed = [
+      ...this.changes.filter((c) => c.kind === 'remove').map((c) => `${this.spec.table}.${c.before.name}`),
+      ...this.unlinked.map((l) => `${l.table} (the links of ${this.spec.name}.${l.name})`),
+    ];
     if (removed.length === 0) return;
     await this._confirm(
       `The migration deletes every value in ${removed.join(', ')} (its downgrade restores the column, not the data). Go on?`,
@@ -527,11 +552,6 @@ export default class ModelGenerator extends ForgeGenerator {
         (model.links ?? []).filter((l) => l.model === name).map((l) => `${model.name}.${l.name}`),
       ),
     );
-    if ((existing.links ?? []).length > 0) {
-      throw new Error(
-        `--destroy: ${name} has many-to-many links (${existing.links!.map((l) => l.name).join(', ')}), and removing links is not supported yet.`,
-      );
-    }
     if (users.length > 0) {
       throw new Error(
         `--destroy: ${users.join(', ')} reference${users.length === 1 ? 's' : ''} ${name}; remove ${users.length === 1 ? 'that field' : 'those fields'} first (yo forge:model <Model> --remove <field>).`,
@@ -542,9 +562,10 @@ export default class ModelGenerator extends ForgeGenerator {
         `--destroy: ${name} has REST endpoints; yo forge:crud ${name} --destroy removes them and the model.`,
       );
     }
-    this.touched = new Set(
-      existing.fields.flatMap((f) => (f.ref !== undefined && f.ref !== name ? [f.ref] : [])),
-    );
+    this.touched = new Set([
+      ...existing.fields.flatMap((f) => (f.ref !== undefined && f.ref !== name ? [f.ref] : [])),
+      ...(existing.links ?? []).map((l) => l.model),
+    ]);
     this._refuseEditedModels([name, ...this.touched], this.specs);
   }
 
@@ -569,6 +590,11 @@ export default class ModelGenerator extends ForgeGenerator {
     if (this.options.skipMigration === true || this.options['skip-migration'] === true) {
       this.log.info('Migration skipped: run `alembic revision --autogenerate -m "..."` and review it.');
       return;
+    }
+    // The association tables first: they reference the table.
+    for (const link of spec.links ?? []) {
+      const file = writeLinkMigration(this, spec, link, before, true);
+      this.log.ok(`Migration alembic/versions/${file} drops ${link.table}.`);
     }
     const file = writeMigration(this, spec, before, this.forge, undefined, true);
     this.log.ok(

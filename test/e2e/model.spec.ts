@@ -197,7 +197,7 @@ for (const database of DATABASES) {
         assert.match(await inProject('alembic', ['check']), /No new upgrade operations detected/);
       });
 
-      it('links posts to labels many-to-many: both sides load, deletes take their links along', async () => {
+      it('links posts to labels many-to-many: both sides load, deletes take their links along; unlinks', async () => {
         await runGenerator(generatorPath('crud'))
           .withGenerators(FORGE_GENERATORS)
           .cd(project!.root)
@@ -207,6 +207,13 @@ for (const database of DATABASES) {
         await inProject('alembic', ['upgrade', 'head']);
         assert.match(await inProject('alembic', ['check']), /No new upgrade operations detected/);
         assert.match(await inProject('python', ['model_evolve.py', 'links']), /links ok/);
+        await inProject('alembic', ['downgrade', '-1']);
+        await inProject('alembic', ['upgrade', 'head']);
+        assert.match(await inProject('alembic', ['check']), /No new upgrade operations detected/);
+        // Unlinked: the association table is dropped, and comes back (empty) on downgrade.
+        await model(['Post'], { remove: 'labels' });
+        await inProject('alembic', ['upgrade', 'head']);
+        assert.match(await inProject('alembic', ['check']), /No new upgrade operations detected/);
         await inProject('alembic', ['downgrade', '-1']);
         await inProject('alembic', ['upgrade', 'head']);
         assert.match(await inProject('alembic', ['check']), /No new upgrade operations detected/);

@@ -342,6 +342,35 @@ describe('forge:model', () => {
     await assert.rejects(runModel(project, ['Tag'], { destroy: true }), /--destroy: Post\.tags reference/);
   });
 
+  it('--remove drops a link (its association table) and --destroy takes the links of a model along', async () => {
+    const project = await newProject();
+    await runModel(project, ['Tag', 'name:str:max=40']);
+    await runModel(project, ['Label', 'name:str:max=40']);
+    const tagFile = read(project, 'app/models/tag.py');
+    await runModel(project, ['Post', 'title:str', 'tags:many=Tag', 'labels:many=Label']);
+    let before = migrations(project);
+    await runModel(project, ['Post'], { remove: 'tags' });
+    const [dropTags] = migrations(project).filter((f) => !before.includes(f));
+    const text = read(project, `alembic/versions/${dropTags!}`);
+    assert.match(text, /The links in post_tags are deleted by upgrade\(\)/);
+    assert.match(text, /def upgrade\(\) -> None:\n {4}op\.drop_table\("post_tags"\)/);
+    assert.match(text, /def downgrade\(\) -> None:\n {4}op\.create_table\(\n {8}"post_tags",/);
+    assert.doesNotMatch(read(project, 'app/models/post.py'), /post_tags/);
+    assert.equal(read(project, 'app/models/tag.py'), tagFile);
+    before = migrations(project);
+    await runModel(project, ['Post'], { destroy: true });
+    const texts = migrations(project)
+      .filter((f) => !before.includes(f))
+      .map((f) => read(project, `alembic/versions/${f}`));
+    assert.equal(texts.length, 2);
+    // The association table goes first; the posts table in the migration chained to it.
+    const dropLinks = texts.find((t) => t.startsWith('"""drop post_labels table'))!;
+    const dropPosts = texts.find((t) => t.startsWith('"""drop posts table'))!;
+    const revision = /^revision: str = "(\w+)"/m.exec(dropLinks)![1]!;
+    assert.match(dropPosts, new RegExp(`^down_revision: str \\| None = "${revision}"`, 'm'));
+    assert.doesNotMatch(read(project, 'app/models/label.py'), /posts/);
+  });
+
   describe('changing, renaming and removing fields', () => {
     const POST = [
       'Post',
