@@ -3,6 +3,8 @@ import type Generator from 'yeoman-generator';
 import { FIELD_TYPES, ON_DELETE, parseField, TYPE_TABLE, type FieldSpec } from '../lib/fields.js';
 
 const REFERENCE = 'ref';
+const ONE = 'one';
+const MANY = 'many';
 
 /** Ask for fields until an empty name; each answer is checked as the DSL would check it. */
 export async function askFields(generator: Generator, models: string[]): Promise<string[]> {
@@ -24,12 +26,26 @@ export async function askFields(generator: Generator, models: string[]): Promise
       choices: [
         ...FIELD_TYPES.map((value) => ({ value, name: `${value.padEnd(9)} ${TYPE_TABLE[value].python}` })),
         ...(models.length > 0
-          ? [{ value: REFERENCE, name: 'reference to another model (many-to-one)' }]
+          ? [
+              { value: REFERENCE, name: 'reference to another model (many-to-one)' },
+              { value: ONE, name: 'reference to another model, one-to-one' },
+              { value: MANY, name: 'link to another model (many-to-many)' },
+            ]
           : []),
       ],
     });
     const parts = [name.trim()];
-    if (type === REFERENCE) {
+    if (type === MANY) {
+      const { target } = await generator.prompt<{ target: string }>({
+        type: 'select',
+        name: 'target',
+        message: 'Linked model',
+        choices: models,
+      });
+      specs.push(`${name.trim()}:many=${target}`);
+      continue;
+    }
+    if (type === REFERENCE || type === ONE) {
       const answers = await generator.prompt<{ target: string; optional: boolean; ondelete: string }>([
         { type: 'select', name: 'target', message: 'Referenced model', choices: models },
         { type: 'confirm', name: 'optional', message: 'Optional (nullable)?', default: false },
@@ -40,7 +56,7 @@ export async function askFields(generator: Generator, models: string[]): Promise
           choices: ['restrict', 'cascade', 'set-null'],
         },
       ]);
-      parts.push(`ref=${answers.target}`, `ondelete=${answers.ondelete}`);
+      parts.push(`${type}=${answers.target}`, `ondelete=${answers.ondelete}`);
       if (answers.optional) parts.push('optional');
     } else {
       const { modifiers } = await generator.prompt<{ modifiers: string }>({

@@ -134,24 +134,37 @@ describe('forge:model', () => {
 
   it('asks for the fields one by one when none is given', async () => {
     const project = await newProject();
-    const names = ['headline', 'writer', ''];
-    const types = ['str', 'ref'];
+    const names = ['headline', 'writer', 'tags', ''];
+    const types = ['str', 'ref', 'many'];
+    const targets = ['User', 'User'];
     const result = await runModel(project, ['Story']).withAnswers(
       { modifiers: 'max=120:index', target: 'User', optional: false, ondelete: 'cascade', confirmed: true },
       {
         callback: (answer, { question }) =>
-          question.name === 'name' ? names.shift() : question.name === 'type' ? types.shift() : answer,
+          question.name === 'name'
+            ? names.shift()
+            : question.name === 'type'
+              ? types.shift()
+              : question.name === 'target'
+                ? targets.shift()
+                : answer,
       },
     );
     assert.deepEqual(
       result.askedQuestions.map((q) => q.name),
-      ['name', 'type', 'modifiers', 'name', 'type', 'target', 'optional', 'ondelete', 'name', 'confirmed'],
+      [
+        ...['name', 'type', 'modifiers'],
+        ...['name', 'type', 'target', 'optional', 'ondelete'],
+        ...['name', 'type', 'target'],
+        ...['name', 'confirmed'],
+      ],
     );
     const spec = JSON.parse(read(project, '.forge/models/Story.json')) as { fields: { name: string }[] };
     assert.deepEqual(
       spec.fields.map((f) => f.name),
       ['headline', 'writer_id'],
     );
+    assert.match(read(project, 'app/models/story.py'), /^story_tags = Table\(/m);
   });
 
   describe('bad input: a clear error, nothing written', () => {
