@@ -320,11 +320,7 @@ export function writeChangeMigration(
   for (const change of changes) plan.add(change);
   if (plan.upgrade.length === 0) return undefined;
   const message = describe(changes, spec.table);
-  const slug = message
-    .replace(/[^a-z0-9]+/g, '_')
-    .slice(0, 40)
-    .replace(/_+$/, '');
-  const migration = newMigration(generator, slug);
+  const migration = newMigration(generator, message);
   const upgrade = plan.render(plan.upgrade);
   const downgrade = plan.render(plan.downgrade);
   const removed = changes.filter((c) => c.kind === 'remove').map((c) => c.before.name);

@@ -51,8 +51,15 @@ export interface NewMigration {
   createDate: string;
 }
 
-/** Identity of a new migration: random revision, chained to the head, named as alembic.ini's file_template. */
-export function newMigration(generator: Generator, slug: string, now = new Date()): NewMigration {
+/**
+ * Identity of a new migration for `message` (its docstring's first line): random revision, chained to the head,
+ * named as alembic.ini's file_template with the message as a slug.
+ */
+export function newMigration(generator: Generator, message: string, now = new Date()): NewMigration {
+  const slug = message
+    .replace(/[^a-z0-9]+/g, '_')
+    .slice(0, 40)
+    .replace(/_+$/, '');
   const revision = randomBytes(6).toString('hex');
   const pad = (value: number) => String(value).padStart(2, '0');
   const stamp =

@@ -139,13 +139,7 @@ export function writeLinkMigration(
 ): string {
   const [own, other] = linkColumns(spec, link, specs);
   const message = `${drop ? 'drop' : 'create'} ${link.table} table`;
-  const migration = newMigration(
-    generator,
-    message
-      .replace(/[^a-z0-9]+/g, '_')
-      .slice(0, 40)
-      .replace(/_+$/, ''),
-  );
+  const migration = newMigration(generator, message);
   const fk = (c: { name: string; table: string }) =>
     pyCall(
       '        ',
@@ -359,11 +353,7 @@ export function writeMigration(
     : creating
       ? `create ${spec.table} table`
       : `add ${added.map((f) => f.name).join(', ')} to ${spec.table}`;
-  const slug = message
-    .replace(/[^a-z0-9]+/g, '_')
-    .slice(0, 40)
-    .replace(/_+$/, '');
-  const migration = newMigration(generator, slug);
+  const migration = newMigration(generator, message);
   const columns = creating
     ? [
         `        sa.Column("id", sa.Integer(), nullable=False),`,

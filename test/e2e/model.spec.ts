@@ -169,6 +169,36 @@ for (const database of DATABASES) {
         assert.deepEqual(await read('headline', 'subtitle'), { headline: 'Hello', subtitle: 'sub' });
       });
 
+      it('changes constraints and references: unique and index on and off, ondelete, foreign keys renamed and removed', async () => {
+        await runGenerator(generatorPath('crud'))
+          .withGenerators(FORGE_GENERATORS)
+          .cd(project!.root)
+          .withArguments([
+            'Item',
+            'code:str:max=20:unique:index',
+            'label:str:max=30:unique',
+            'owner:ref=User:optional:ondelete=set-null',
+            'helper_id:int:optional:fk=users.id',
+            'qty:int:index',
+          ])
+          .withOptions({ force: true, defaults: true, owner: 'none' });
+        await inProject('alembic', ['upgrade', 'head']);
+        const steps: [string[], Record<string, unknown>][] = [
+          [['code:str:max=20:index', 'label:str:max=30:unique:index', 'qty:int'], { change: true }],
+          [['owner:ref=User:optional:ondelete=cascade'], { change: true }],
+          [[], { rename: 'helper_id:assistant_id,owner:keeper,label:tag' }],
+          [[], { remove: 'assistant_id,keeper' }],
+        ];
+        for (const [fields, options] of steps) {
+          await model(['Item', ...fields], options);
+          await inProject('alembic', ['upgrade', 'head']);
+          assert.match(await inProject('alembic', ['check']), /No new upgrade operations detected/);
+        }
+        await inProject('alembic', ['downgrade', `-${steps.length}`]);
+        await inProject('alembic', ['upgrade', 'head']);
+        assert.match(await inProject('alembic', ['check']), /No new upgrade operations detected/);
+      });
+
       it('destroys a resource and its model: the table is dropped, down and up again', async () => {
         const crud = (args: string[], options: Record<string, unknown> = {}) =>
           runGenerator(generatorPath('crud'))
