@@ -5,7 +5,7 @@ import { renderFiles } from '../lib/files.js';
 import { parseFields, type FieldSpec } from '../lib/fields.js';
 import { loadSpecs, writeWithoutPrompt } from '../lib/models.js';
 import { parseModelName } from '../lib/names.js';
-import { insertAtNeedle, NEEDLES } from '../lib/python.js';
+import { insertAtNeedle, NEEDLES, removeLines } from '../lib/python.js';
 import {
   AGGREGATOR,
   includeRouter,
@@ -225,16 +225,11 @@ export default class CrudGenerator extends ForgeGenerator {
       if (this.fs.exists(full)) this.fs.delete(full);
     }
     this.fs.delete(this.destinationPath(`.forge/resources/${this.modelName}.json`));
-    const table = this.destroyTable;
     const path = this.destinationPath(AGGREGATOR);
     const current = this.fs.read(path);
     if (current) {
-      const gone = new Set([routerImport(table), routerInclude(table)]);
-      const content = current
-        .split('\n')
-        .filter((line) => !gone.has(line.trim()))
-        .join('\n');
-      this.fs.write(path, content);
+      const table = this.destroyTable;
+      this.fs.write(path, removeLines(current, [routerImport(table), routerInclude(table)]));
       writeWithoutPrompt(this, path);
     }
     this.log.ok(`${this.modelName} resource removed: ${Object.keys(this.record!.files).join(', ')}.`);

@@ -10,7 +10,7 @@ import type { ForgeConfig } from './config.js';
 import type { FieldSpec } from './fields.js';
 import { listFiles } from './files.js';
 import { newMigration } from './migrations.js';
-import { insertAtNeedle, NEEDLES } from './python.js';
+import { insertAtNeedle, NEEDLES, removeLines } from './python.js';
 import {
   fieldViews,
   Imports,
@@ -239,12 +239,10 @@ export function registerModel(generator: Generator, spec: ModelSpec): void {
 /** Take the model's lines out of the registry (those a user edited away are simply not there). */
 export function unregisterModel(generator: Generator, spec: ModelSpec): void {
   const path = generator.destinationPath('app/models/__init__.py');
-  const gone = new Set([modelImport(spec), modelExport(spec)]);
-  const content = (generator.fs.read(path) ?? '')
-    .split('\n')
-    .filter((line) => !gone.has(line.trim()))
-    .join('\n');
-  generator.fs.write(path, content);
+  generator.fs.write(
+    path,
+    removeLines(generator.fs.read(path) ?? '', [modelImport(spec), modelExport(spec)]),
+  );
   writeWithoutPrompt(generator, path);
 }
 

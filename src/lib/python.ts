@@ -23,6 +23,15 @@ export const NEEDLES = {
   routerIncludes: 'forge-needle-router-includes',
 } as const;
 
+/** `content` without the lines equal to one of `lines` (compared without surrounding white space). */
+export function removeLines(content: string, lines: string[]): string {
+  const gone = new Set(lines.map((line) => line.trim()));
+  return content
+    .split('\n')
+    .filter((row) => !gone.has(row.trim()))
+    .join('\n');
+}
+
 /**
  * Insert `lines` just above the line holding `# <needle>` in `content` and return the new text.
  * Lines already present in the file (compared without surrounding white space) are skipped.

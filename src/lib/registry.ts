@@ -58,11 +58,11 @@ export function comparePrefixes(a: string, b: string): number {
 export type RegistryLines = ReturnType<typeof registryLines>;
 
 export function registryLines(generator: Generator) {
-  const specs = [...loadSpecs(generator).values()].filter((spec) => spec.builtin !== true);
-  const tables = new Map([...loadSpecs(generator).values()].map((spec) => [spec.name, spec.table]));
+  const all = loadSpecs(generator);
+  const specs = [...all.values()].filter((spec) => spec.builtin !== true);
   const routers = [...loadRecords(generator)]
-    .filter(([name]) => tables.has(name))
-    .map(([name, record]) => ({ table: tables.get(name)!, prefix: record.prefix }))
+    .filter(([name]) => all.has(name))
+    .map(([name, record]) => ({ table: all.get(name)!.table, prefix: record.prefix }))
     .sort((a, b) => comparePrefixes(a.prefix, b.prefix));
   return {
     /** Each line sorted into the import block and __all__ as the needle insertions sort them. */
