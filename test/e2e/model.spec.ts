@@ -54,6 +54,12 @@ for (const database of DATABASES) {
           .cd(project!.root)
           .withArguments(args)
           .withOptions({ force: true, ...options });
+      const crud = (args: string[], options: Record<string, unknown> = {}) =>
+        runGenerator(generatorPath('crud'))
+          .withGenerators(FORGE_GENERATORS)
+          .cd(project!.root)
+          .withArguments(args)
+          .withOptions({ force: true, defaults: true, ...options });
       const read = async (...columns: string[]) =>
         JSON.parse(await inProject('python', ['model_evolve.py', 'read', ...columns])) as Record<
           string,
@@ -102,11 +108,7 @@ for (const database of DATABASES) {
 
       it('changes fields in place: refuses to lose NULLs, keeps every value', async () => {
         // A resource, so that the generated API and its tests follow each change.
-        await runGenerator(generatorPath('crud'))
-          .withGenerators(FORGE_GENERATORS)
-          .cd(project!.root)
-          .withArguments(['Post'])
-          .withOptions({ force: true, defaults: true });
+        await crud(['Post']);
         await model(
           [
             'Post',
@@ -170,18 +172,17 @@ for (const database of DATABASES) {
       });
 
       it('changes constraints and references: unique and index on and off, ondelete, foreign keys renamed and removed', async () => {
-        await runGenerator(generatorPath('crud'))
-          .withGenerators(FORGE_GENERATORS)
-          .cd(project!.root)
-          .withArguments([
+        await crud(
+          [
             'Item',
             'code:str:max=20:unique:index',
             'label:str:max=30:unique',
             'owner:ref=User:optional:ondelete=set-null',
             'helper_id:int:optional:fk=users.id',
             'qty:int:index',
-          ])
-          .withOptions({ force: true, defaults: true, owner: 'none' });
+          ],
+          { owner: 'none' },
+        );
         await inProject('alembic', ['upgrade', 'head']);
         const steps: [string[], Record<string, unknown>][] = [
           [['code:str:max=20:index', 'label:str:max=30:unique:index', 'qty:int'], { change: true }],
@@ -200,12 +201,6 @@ for (const database of DATABASES) {
       });
 
       it('destroys a resource and its model: the table is dropped, down and up again', async () => {
-        const crud = (args: string[], options: Record<string, unknown> = {}) =>
-          runGenerator(generatorPath('crud'))
-            .withGenerators(FORGE_GENERATORS)
-            .cd(project!.root)
-            .withArguments(args)
-            .withOptions({ force: true, defaults: true, ...options });
         await crud(['Tag', 'name:str:max=40:unique', 'post:ref=Post:optional:ondelete=set-null']);
         await inProject('alembic', ['upgrade', 'head']);
         await crud(['Tag'], { destroy: true });
@@ -218,21 +213,13 @@ for (const database of DATABASES) {
       });
 
       it('adds a one-to-one resource (a unique reference, one object on both sides)', async () => {
-        await runGenerator(generatorPath('crud'))
-          .withGenerators(FORGE_GENERATORS)
-          .cd(project!.root)
-          .withArguments(['Profile', 'bio:text', 'account:one=User:ondelete=cascade'])
-          .withOptions({ force: true, defaults: true });
+        await crud(['Profile', 'bio:text', 'account:one=User:ondelete=cascade']);
         await inProject('alembic', ['upgrade', 'head']);
         assert.match(await inProject('alembic', ['check']), /No new upgrade operations detected/);
       });
 
       it('links posts to labels many-to-many: both sides load, deletes take their links along; unlinks', async () => {
-        await runGenerator(generatorPath('crud'))
-          .withGenerators(FORGE_GENERATORS)
-          .cd(project!.root)
-          .withArguments(['Label', 'name:str:max=40:unique'])
-          .withOptions({ force: true, defaults: true });
+        await crud(['Label', 'name:str:max=40:unique']);
         await model(['Post', 'labels:many=Label']);
         await inProject('alembic', ['upgrade', 'head']);
         assert.match(await inProject('alembic', ['check']), /No new upgrade operations detected/);
