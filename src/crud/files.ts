@@ -7,7 +7,7 @@ import type { FileEntry } from '../lib/files.js';
 import { withArticle } from '../lib/names.js';
 import { Imports, LINE_LENGTH, pyCall } from '../lib/render.js';
 import { embedsOf, schemaLines, testPlan } from '../lib/resource.js';
-import type { ModelSpec } from '../lib/spec.js';
+import { linkIds, type ModelSpec } from '../lib/spec.js';
 
 /** Names the generated modules bind themselves: a row variable may not take them. */
 const TAKEN_NAMES = new Set([
@@ -40,6 +40,7 @@ const TAKEN_NAMES = new Set([
   'user',
   'query',
   'where',
+  'included',
 ]);
 
 export interface ResourceOptions {
@@ -76,7 +77,8 @@ export function resourceContext(
     signedIn: options.signedIn,
     urls: options.urls,
     owner: owner?.name,
-    includes: embeds.map((embed) => embed.relation),
+    includes: embeds.filter((embed) => embed.many !== true).map((embed) => embed.relation),
+    linkIncludes: embeds.filter((embed) => embed.many === true).map((embed) => embed.relation),
   });
   const crudImports = new Imports()
     .add('typing', 'Any', 'cast')
@@ -110,6 +112,18 @@ export function resourceContext(
       .add('app.models.user', 'User')
       .add('app.routers.dependencies', 'CurrentUser');
   }
+  // Many-to-many links: their ids are read and written with the row.
+  const links = (spec.links ?? []).map((link) => ({
+    name: link.name,
+    ids: linkIds(link),
+    model: link.model,
+    module: specs.get(link.model)!.module,
+  }));
+  if (links.length > 0) {
+    crudImports.add('app.crud.conflicts', 'rows_by_id');
+    for (const link of links) crudImports.add(`app.models.${link.module}`, link.model);
+    routerImports.add('app.crud.conflicts', 'MissingRows');
+  }
   const ownerLabel = owner && (owner.relation ?? owner.name.replace(/_id$/, ''));
   if (embeds.length > 0) routerImports.add(`app.schemas.${spec.module}`, `${spec.name}Item`);
   return {
@@ -138,6 +152,9 @@ export function resourceContext(
     item: TAKEN_NAMES.has(spec.module) ? `${spec.module}_row` : spec.module,
     schema,
     embeds,
+    links,
+    /** `exclude={"tag_ids"}`: what model_dump() leaves to the links. */
+    dumpExclude: links.length > 0 ? `exclude={${links.map((l) => `"${l.ids}"`).join(', ')}}` : '',
     /** The class of a list's items: <Name>Item when it can embed references, else <Name>Read. */
     itemClass: embeds.length > 0 ? `${spec.name}Item` : `${spec.name}Read`,
     routerImports: routerImports.render(),

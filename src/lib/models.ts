@@ -14,13 +14,14 @@ import { insertAtNeedle, NEEDLES, removeLines } from './python.js';
 import {
   fieldViews,
   Imports,
+  LINE_LENGTH,
   pyCall,
   relatedModels,
   relationshipLines,
   timestampType,
   type FieldView,
 } from './render.js';
-import { specPath, SPEC_DIR, type Link, type ModelSpec } from './spec.js';
+import { linkIds, specPath, SPEC_DIR, type Link, type ModelSpec } from './spec.js';
 
 /** Templates shared by every generator that writes models live with forge:model. */
 export function modelTemplate(generator: Generator, path: string): string {
@@ -83,7 +84,23 @@ function modelFileContent(
     fieldLines: fields.map((f) => f.modelLine),
     relationshipLines: relationships,
     linkTables: links,
+    linkProperties: (spec.links ?? []).map((link) => linkProperty(spec, link, config.orm)),
   });
+}
+
+/** `tag_ids`: the ids of a link's rows, which the API reads and returns. */
+function linkProperty(spec: ModelSpec, link: Link, orm: ForgeConfig['orm']): string {
+  // SQLModel types the primary key `int | None`; a loaded row always has it.
+  const ids = `row.id for row in self.${link.name}${orm === 'sqlmodel' ? ' if row.id is not None' : ''}`;
+  const named = `        """The ids of the rows in ${link.name} (loaded with every ${spec.name}), sorted."""`;
+  return [
+    '    @property',
+    `    def ${linkIds(link)}(self) -> list[int]:`,
+    named.length <= LINE_LENGTH
+      ? named
+      : '        """The ids of the linked rows, sorted: load them first (selectinload)."""',
+    `        return sorted(${ids})`,
+  ].join('\n');
 }
 
 /** The two columns of a link's association table: this model's id, then the linked model's. */

@@ -133,6 +133,14 @@ export function pluralize(word: string): string {
   return `${word}s`;
 }
 
+/** English singular of a snake_case plural, for the ids of a link: tags -> tag, categories -> category. */
+export function singularize(word: string): string {
+  if (/[^aeiou]ies$/.test(word)) return `${word.slice(0, -3)}y`;
+  if (/(ss|x|z|ch|sh)es$/.test(word)) return word.slice(0, -2);
+  if (/[^s]s$/.test(word)) return word.slice(0, -1);
+  return word;
+}
+
 /**
  * A model class name from the command line: present, an identifier, no Python keyword (as written or as its
  * module name), and none of `shadowed` (names the generated modules import). Returns the PascalCase name.

@@ -331,10 +331,13 @@ export function relationshipLines(
     const target = specs.get(link.model)!;
     const backref = target.backrefs.find((b) => b.model === spec.name && b.relation === link.name)!;
     // The association rows go with either row through ON DELETE CASCADE: nothing to load first.
+    // The linked rows come with every row (one more query for any number of rows): the API returns
+    // their ids (tag_ids) wherever the row appears, embedded in another's included.
     const options: RelationshipOptions = {
       back_populates: backref.name,
       passive_deletes: true,
       secondary: link.table,
+      lazy: 'selectin',
     };
     lines.push(relationshipLine(link.name, `list["${link.model}"]`, options, orm));
   }
@@ -372,6 +375,8 @@ interface RelationshipOptions {
   uselist?: false;
   /** Many-to-many: the association table. */
   secondary?: string;
+  /** How the relationship loads: "raise" (never lazily) unless said. */
+  lazy?: 'selectin';
 }
 
 /** More than one foreign key from `source` to `target`'s table: each relationship must name its own. */
@@ -381,14 +386,14 @@ function ambiguous(source: ModelSpec, target: ModelSpec): boolean {
   );
 }
 
-/** A relationship attribute; it never lazy-loads, since an async session cannot. */
+/** A relationship attribute; it never lazy-loads, since an async session cannot: it raises, or loads eagerly. */
 function relationshipLine(name: string, annotation: string, options: RelationshipOptions, orm: Orm): string {
   const extra: [string, string][] = [];
   if (options.foreign_keys) extra.push(['foreign_keys', `"${options.foreign_keys}"`]);
   if (options.remote_side) extra.push(['remote_side', `"${options.remote_side}"`]);
   if (options.uselist === false) extra.push(['uselist', 'False']);
   if (options.secondary) extra.push(['secondary', `"${options.secondary}"`]);
-  extra.push(['lazy', '"raise"']);
+  extra.push(['lazy', `"${options.lazy ?? 'raise'}"`]);
   const args = [`back_populates="${options.back_populates}"`];
   if (options.passive_deletes) args.push('passive_deletes=True');
   if (orm === 'sqlalchemy') {

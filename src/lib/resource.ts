@@ -13,7 +13,7 @@ import {
 } from './fields.js';
 import { importedPythonType, Imports, LINE_LENGTH, lengthAndDigits, pyCall } from './render.js';
 import type { Orm } from './config.js';
-import type { ModelSpec } from './spec.js';
+import { linkIds, type ModelSpec } from './spec.js';
 
 /**
  * The API type of each field type, mostly the constrained types of the generated app/schemas/types.py (no NUL in
@@ -67,9 +67,11 @@ function optionalLine(name: string, type: string, nullable: string): string {
 export interface SchemaLines {
   /** Fields of <Name>Base: what Create accepts and Read returns. */
   base: string[];
+  /** Fields only Create has: the ids of each many-to-many link's rows. */
+  create: string[];
   /** Fields of <Name>Update: every one optional. */
   update: string[];
-  /** Fields only Read has: the owner, which the API sets. */
+  /** Fields only Read has: the owner, which the API sets, and the ids of each link's rows. */
   read: string[];
   /** <Name>Query: the list's sort, search and filters. */
   query: QueryLines;
@@ -111,8 +113,22 @@ export function schemaLines(spec: ModelSpec, owner?: string, embeds: Embed[] = [
     if (args.length > 0) imports.add('typing', 'Annotated').add('pydantic', 'Field');
     update.push(optionalLine(field.name, constrained, field.optional ? 'None' : 'SkipJsonSchema[None]'));
   }
+  // A many-to-many link: the ids of the linked rows, sent in full (an update replaces the set).
+  const create: string[] = [];
+  for (const link of spec.links ?? []) {
+    const ids = linkIds(link);
+    imports.add('app.schemas.types', 'Int32', 'MAX_LINKS').add('typing', 'Annotated');
+    const description = `description="Ids of the ${link.model} rows to link"`;
+    create.push(
+      annotated(ids, 'list[Int32]', ['default_factory=list', 'max_length=MAX_LINKS', description], imports),
+    );
+    update.push(
+      optionalLine(ids, 'Annotated[list[Int32], Field(max_length=MAX_LINKS)]', 'SkipJsonSchema[None]'),
+    );
+    read.push(`    ${ids}: list[int]`);
+  }
   imports.add('app.schemas.types', 'PartialUpdate');
-  if (spec.fields.some((field) => !field.optional && field.name !== owner)) {
+  if (spec.fields.some((field) => !field.optional && field.name !== owner) || create.length > 0) {
     imports.add('pydantic.json_schema', 'SkipJsonSchema');
   }
   const query = queryLines(spec, imports, embeds);
@@ -120,7 +136,15 @@ export function schemaLines(spec: ModelSpec, owner?: string, embeds: Embed[] = [
     if (embed.module !== null) imports.add(embed.module, embed.type);
   }
   if (embeds.length > 0) imports.add('app.schemas.listing', 'ListItem');
-  return { base, update, read, query, imports: imports.render() };
+  return { base, create, update, read, query, imports: imports.render() };
+}
+
+/** Whether `source`'s schemas would import `target`'s: it references or links to it. */
+function refersTo(source: ModelSpec, target: ModelSpec): boolean {
+  return (
+    source.fields.some((f) => f.ref === target.name) ||
+    (source.links ?? []).some((l) => l.model === target.name)
+  );
 }
 
 /** Parameters of every list query: a field of the same name filters with `<name>__eq` instead. */
@@ -133,6 +157,8 @@ export interface Embed {
   type: string;
   /** Its module; null for the resource's own Read (a reference to the model itself). */
   module: string | null;
+  /** A many-to-many link: a list of rows. */
+  many?: boolean;
 }
 
 /**
@@ -154,13 +180,21 @@ export function embedsOf(
       embeds.push({ relation: field.relation, type: 'UserPublic', module: 'app.schemas.user' });
     } else if (target.name === spec.name) {
       embeds.push({ relation: field.relation, type: `${spec.name}Read`, module: null });
-    } else if (urls.has(target.name) && !target.fields.some((f) => f.ref === spec.name)) {
+    } else if (urls.has(target.name) && !refersTo(target, spec)) {
       embeds.push({
         relation: field.relation,
         type: `${target.name}Read`,
         module: `app.schemas.${target.module}`,
       });
     }
+  }
+  for (const link of spec.links ?? []) {
+    const target = specs.get(link.model);
+    if (target === undefined || privateResources.has(target.name) || !urls.has(target.name)) continue;
+    if (refersTo(target, spec)) continue;
+    const module = target.name === 'User' ? 'app.schemas.user' : `app.schemas.${target.module}`;
+    const type = target.name === 'User' ? 'UserPublic' : `${target.name}Read`;
+    embeds.push({ relation: link.name, type, module, many: true });
   }
   return embeds;
 }
@@ -449,6 +483,26 @@ export interface TestPlan {
   sorts: string[];
   /** The references a list can include, as [relationship, foreign-key field]. */
   includes: [relation: string, field: string][];
+  /** The many-to-many links, written through their ids. */
+  links: LinkTest[];
+  /** Queries an include adds: one per many-to-many link of the included rows (loaded with them). */
+  includeQueries: number;
+}
+
+/** A many-to-many link of the resource, as its tests write and read it. */
+export interface LinkTest {
+  /** The relationship, e.g. `tags`. */
+  name: string;
+  /** Its ids in the API, e.g. `tag_ids`. */
+  ids: string;
+  /** Python expression inserting a linked row and giving its id. */
+  value: string;
+  /** The linked model's table, named in the 409 detail. */
+  table: string;
+  /** The linked model's class, whose rows a test deletes. */
+  model: string;
+  /** A list can include the linked rows (`include=tags`). */
+  embedded: boolean;
 }
 
 /** A reference to the id of a row that an endpoint of the API deletes. */
@@ -473,6 +527,8 @@ export interface TestOptions {
   owner?: string | undefined;
   /** The references a list can include (relationship names). */
   includes?: string[];
+  /** The many-to-many links a list can include (relationship names). */
+  linkIncludes?: string[];
   /** The list query of the resource, as schemaLines wrote it. */
   query: QueryLines;
 }
@@ -522,6 +578,22 @@ export function testPlan(
   const payloadValues = fields
     .filter((f) => !(f.optional && referenceOf(f, specs)?.model.name === spec.name))
     .map((f) => ({ name: f.name, ...valueOf(f, new Set([spec.name])) }));
+  const links = (spec.links ?? []).map((link): LinkTest => {
+    // Inserted like the row a reference to the linked model points at.
+    const reference: FieldSpec = { name: linkIds(link), type: 'int', ref: link.model };
+    return {
+      name: link.name,
+      ids: linkIds(link),
+      value: valueOf(reference, new Set([spec.name])).value,
+      table: specs.get(link.model)!.table,
+      model: link.model,
+      embedded: (options.linkIncludes ?? []).includes(link.name),
+    };
+  });
+  if (links.length > 0) {
+    imports.add('sqlalchemy', 'delete').add('app.schemas.types', 'MAX_LINKS');
+    if (orm === 'sqlmodel') imports.add('sqlmodel', 'col');
+  }
   const references: ReferenceTest[] = [];
   for (const field of fields) {
     const target = referenceOf(field, specs);
@@ -622,6 +694,10 @@ export function testPlan(
     filters: query.parameters,
     searched: query.searchable[0],
     sorts: query.sortable.slice(1).map((entry) => entry.split('"')[1]!),
+    links,
+    includeQueries: (options.includes ?? [])
+      .map((relation) => spec.fields.find((f) => f.relation === relation)!)
+      .reduce((sum, field) => sum + (specs.get(field.ref!)?.links?.length ?? 0), 0),
     includes: (options.includes ?? []).map((relation) => [
       relation,
       spec.fields.find((f) => f.relation === relation)!.name,

@@ -3,6 +3,7 @@
  * its migrations and (forge:crud) its schemas, router and tests are rendered. Nothing re-parses Python.
  */
 import type { FieldSpec } from './fields.js';
+import { singularize } from './names.js';
 
 export const SPEC_DIR = '.forge/models';
 
@@ -29,6 +30,9 @@ export interface Link {
   /** The association table, e.g. `post_tags`, with the columns `post_id` and `tag_id`. */
   table: string;
 }
+
+/** The attribute holding the ids of a link's rows, in the model and the API: `tag_ids` for `tags`. */
+export const linkIds = (link: Pick<Link, 'name'>): string => `${singularize(link.name)}_ids`;
 
 export interface ModelSpec {
   name: string;

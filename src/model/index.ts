@@ -23,7 +23,7 @@ import {
 } from '../lib/models.js';
 import { parseModelName, pluralize, toSnakeCase } from '../lib/names.js';
 import { columnNameError } from '../lib/fields.js';
-import { specPath, type BackRef, type Link, type ModelSpec } from '../lib/spec.js';
+import { linkIds, specPath, type BackRef, type Link, type ModelSpec } from '../lib/spec.js';
 import { askFields } from './prompts.js';
 
 /** forge:model's options; forge:crud takes them too and forwards them. */
@@ -351,7 +351,12 @@ export default class ModelGenerator extends ForgeGenerator {
         this.changes.push({ kind: 'change', before: current, after: field });
         continue;
       }
-      if (spec.backrefs.some((b) => b.name === field.name || b.name === field.relation)) {
+      const links = (spec.links ?? []).flatMap((l) => [l.name, linkIds(l)]);
+      if (
+        spec.backrefs.some((b) => b.name === field.name || b.name === field.relation) ||
+        links.includes(field.name) ||
+        links.includes(field.relation ?? '')
+      ) {
         throw new Error(`"${field.relation ?? field.name}" is already a relationship of ${spec.name}.`);
       }
       this._checkTarget(field);
@@ -641,6 +646,12 @@ export default class ModelGenerator extends ForgeGenerator {
       ];
       if (taken.includes(name))
         throw new Error(`"${name}" is already a field or relationship of ${spec.name}.`);
+      const ids = linkIds({ name });
+      if (taken.includes(ids)) {
+        throw new Error(
+          `"${text}": the API would hold its ids in "${ids}", already a field of ${spec.name}; name the link otherwise.`,
+        );
+      }
       const table = `${spec.module}_${name}`;
       const tableError = columnNameError(table, 'Table');
       if (tableError !== undefined) throw new Error(tableError);

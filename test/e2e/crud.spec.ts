@@ -1,6 +1,6 @@
 /**
  * forge:crud end to end, per database x ORM, with the resources of issue 10's reports: posts (a unique title, a
- * decimal price, owned by their author: others may read, not change them), comments referencing posts (cascade,
+ * decimal price, owned by their author: others may read, not change them; tagged many-to-many), comments referencing posts (cascade,
  * --public) and events with every other field type (private to their host). Migrated; the generated tests pass, ruff and mypy --strict
  * are clean; under uvicorn every endpoint answers as documented (201 with Location, 200, 204, 404, 405, 409 that
  * names the field or the referencing rows, 413, 422 for input no database stores); and schemathesis, every check
@@ -28,7 +28,9 @@ const POST = [
   'price:decimal',
   'published:bool:default=false',
   'author:ref=User',
+  'tags:many=Tag',
 ];
+const TAG = ['Tag', 'name:str:max=40:unique'];
 const COMMENT = ['Comment', 'body:text', 'post:ref=Post:ondelete=cascade'];
 /** Every other field type. */
 const EVENT = [
@@ -67,6 +69,7 @@ for (const database of DATABASES) {
 
       it('writes the resources, which migrate and match their models', async () => {
         // Posts are their authors' to change; events their hosts' only to see (--private).
+        await crud(TAG);
         await crud(POST, { owner: 'author' });
         await crud(COMMENT, { public: true });
         await crud(EVENT, { owner: 'host', private: true });
@@ -166,6 +169,38 @@ for (const database of DATABASES) {
           assert.equal((await as(bobToken, 'DELETE', `/posts/${id}`)).status, 403);
           const moderated = await as(root, 'PATCH', `/posts/${id}`, { body: 'Moderated' });
           assert.deepEqual([moderated.status, moderated.json['author_id']], [200, aliceId]);
+
+          // Tags are linked to posts many-to-many by their ids: an update replaces the set, an id that
+          // matches no tag is a 409, a deleted tag leaves every post's set, include=tags embeds them.
+          const tagIds: number[] = [];
+          for (const name of ['news', 'tech']) {
+            const tag = await call('POST', '/tags', { name });
+            assert.equal(tag.status, 201, JSON.stringify(tag.json));
+            tagIds.push(tag.json['id'] as number);
+          }
+          const [news, tech] = tagIds as [number, number];
+          const tagged = await call('PATCH', `/posts/${id}`, { tag_ids: [tech, news, tech] });
+          assert.deepEqual([tagged.status, tagged.json['tag_ids']], [200, [news, tech]]);
+          const unknownTag = await call('PATCH', `/posts/${id}`, { tag_ids: [news, 999999] });
+          assert.equal(unknownTag.status, 409);
+          assert.match(
+            String(unknownTag.json['detail']),
+            /tag_ids references tags rows that do not exist: 999999/,
+          );
+          const included = await call('GET', '/posts?include=tags,author');
+          const listed = (included.json['items'] as Record<string, unknown>[]).find(
+            (row) => row['id'] === id,
+          )!;
+          const names = (listed['tags'] as { name: string }[]).map((tag) => tag.name).sort();
+          assert.deepEqual(
+            [names, listed['tag_ids']],
+            [
+              ['news', 'tech'],
+              [news, tech],
+            ],
+          );
+          assert.equal((await call('DELETE', `/tags/${news}`)).status, 204);
+          assert.deepEqual((await call('GET', `/posts/${id}`)).json['tag_ids'], [tech]);
 
           // A comment goes with its post (ondelete=cascade).
           const comment = await call('POST', '/comments', { body: 'Nice', post_id: id });

@@ -224,7 +224,7 @@ describe('forge:crud', () => {
     assert.match(schemas, /items: list\[CommentItem\]/);
     assert.match(
       read(project, 'app/routers/v1/comments.py'),
-      /items=\[CommentItem\.model_validate\(row\) for row in page\.rows\]/,
+      /included = \{"include": query\.include\}\n.*\n {8}items=\[CommentItem\.model_validate\(row, context=included\) for row in page\.rows\]/,
     );
     const tests = read(project, 'tests/api/test_comments.py');
     assert.match(tests, /async def test_include_embeds_references_in_the_same_query\(/);
@@ -234,6 +234,69 @@ describe('forge:crud', () => {
     // No reference, or an fk= field (no relationship): nothing to embed.
     assert.doesNotMatch(read(project, 'app/schemas/tag.py'), /TagItem|include/);
     assert.doesNotMatch(read(project, 'app/schemas/post.py'), /PostItem|include/);
+  });
+
+  it('many=Model: ids in Create, Update and Read, checked before the write; include= embeds the rows', async () => {
+    const project = await newProject('postgresql', 'sqlmodel');
+    await runCrud(project, ['Tag', 'name:str:max=40:unique']);
+    await runModel(project, ['Category', 'label:str']);
+    await runCrud(project, ['Post', 'title:str', 'tags:many=Tag', 'categories:many=Category']);
+    const schemas = read(project, 'app/schemas/post.py');
+    assert.match(
+      schemas,
+      /class PostCreate\(PostBase\):[^]*?model_config = ConfigDict\(extra="forbid"\)\n\n {4}tag_ids: list\[Int32\] = Field\(\n {8}default_factory=list, max_length=MAX_LINKS, description="Ids of the Tag rows to link"\n {4}\)\n {4}category_ids: list\[Int32\]/,
+    );
+    assert.match(
+      schemas,
+      /tag_ids: Annotated\[list\[Int32\], Field\(max_length=MAX_LINKS\)\] \| SkipJsonSchema\[None\] = None/,
+    );
+    assert.match(
+      schemas,
+      /class PostRead\(PostBase\):[^]*?id: int\n {4}tag_ids: list\[int\]\n {4}category_ids: list\[int\]\n/,
+    );
+    // Tags have endpoints: a list can embed them; categories have none.
+    assert.match(
+      schemas,
+      /class PostItem\(PostRead, ListItem\):\n[^]*?\n {4}tags: list\[TagRead\] \| None = None\n\n/,
+    );
+    assert.match(
+      schemas,
+      /include: Annotated\[list\[Literal\["tags"\]\], CommaSeparated, AnyOf\] \| None = None/,
+    );
+    const crud = read(project, 'app/crud/post.py');
+    // The linked rows load with every Post (lazy="selectin"): nothing to ask for in the CRUD.
+    assert.doesNotMatch(crud, /selectinload|options\(/);
+    assert.match(
+      crud,
+      /post = Post\(\*\*post_in\.model_dump\(exclude=\{"tag_ids", "category_ids"\}\)\)\n {8}post\.tags = await rows_by_id\(db, Tag, post_in\.tag_ids, "tag_ids"\)/,
+    );
+    assert.match(crud, /if post_in\.category_ids is not None:\n {12}post\.categories = await rows_by_id\(/);
+    const router = read(project, 'app/routers/v1/posts.py');
+    assert.equal(
+      router.match(
+        /except MissingRows as exc:\n {8}raise HTTPException\(status\.HTTP_409_CONFLICT, f"Post not saved: \{exc\}"\) from exc/g,
+      )?.length,
+      2,
+    );
+    assert.match(
+      read(project, 'app/models/post.py'),
+      /@property\n {4}def tag_ids\(self\) -> list\[int\]:\n[^\n]+\n {8}return sorted\(row\.id for row in self\.tags if row\.id is not None\)/,
+    );
+    assert.match(read(project, 'app/models/post.py'), /"secondary": "post_tags", "lazy": "selectin"/);
+    const tests = read(project, 'tests/api/test_posts.py');
+    assert.match(tests, /async def test_tags_are_linked_by_id\(/);
+    assert.match(tests, /async def test_categories_are_linked_by_id\(/);
+    assert.match(tests, /async def test_include_embeds_the_linked_tags\(/);
+    assert.doesNotMatch(tests, /test_include_embeds_the_linked_categories/);
+    // A field may not take the name of a link's ids.
+    await assert.rejects(
+      runModel(project, ['Post', 'tag_ids:int']),
+      /"tag_ids" is already a relationship of Post/,
+    );
+    await assert.rejects(
+      runModel(project, ['Category', 'item_ids:int', 'items:many=Tag']),
+      /"items:many=Tag": the API would hold its ids in "item_ids", already a field of Category/,
+    );
   });
 
   it('adds fields through forge:model when given for an existing model', async () => {

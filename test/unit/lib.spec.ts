@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { DATABASES, parseChoice } from '../../src/lib/config.js';
 import {
   pluralize,
+  singularize,
   withArticle,
   projectNameError,
   toPackageName,
@@ -39,6 +40,16 @@ describe('lib/names', () => {
       ['a Post', 'an Article', 'an Event', 'an Item', 'an Order', 'a User', 'a Unit', 'an Update', 'a Usage'],
     );
     assert.equal(pluralize('category'), 'categories');
+    for (const [plural, singular] of [
+      ['tags', 'tag'],
+      ['categories', 'category'],
+      ['boxes', 'box'],
+      ['classes', 'class'],
+      ['matches', 'match'],
+      ['staff', 'staff'],
+    ]) {
+      assert.equal(singularize(plural!), singular, plural);
+    }
     assert.equal(pluralize('address'), 'addresses');
     assert.equal(pluralize('day'), 'days');
   });

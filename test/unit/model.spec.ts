@@ -322,7 +322,7 @@ describe('forge:model', () => {
       post,
       /Column\("post_id", Integer, ForeignKey\("posts\.id", ondelete="CASCADE"\), primary_key=True\)/,
     );
-    assert.match(post, /sa_relationship_kwargs=\{"secondary": "post_tags", "lazy": "raise"\}/);
+    assert.match(post, /sa_relationship_kwargs=\{"secondary": "post_tags", "lazy": "selectin"\}/);
     assert.match(
       read(project, 'app/models/tag.py'),
       /posts: list\["Post"\] = Relationship\(\s*back_populates="tags"/,
