@@ -352,7 +352,9 @@ export default class CrudGenerator extends ForgeGenerator {
    * answered) is remembered, so it is not asked again. Checked before anything is written.
    */
   async _resolveOwner(fields: FieldSpec[]): Promise<void> {
-    const candidates = fields.filter(referencesUsers);
+    // A unique reference (one=User) cannot hold an owner: see below.
+    const candidates = fields.filter((f) => referencesUsers(f) && f.unique !== true);
+    const unique = fields.filter((f) => referencesUsers(f) && f.unique === true);
     // null in the record: "none" was chosen before.
     let chosen = this.options.owner ?? (this.record?.owner === null ? 'none' : this.record?.owner);
     let asked = false;
@@ -374,13 +376,18 @@ export default class CrudGenerator extends ForgeGenerator {
           `--owner and --public do not go together: a row's owner is the signed-in user who creates it. Leave --public out to keep the owner, or pass --owner none to drop it.`,
         );
       }
-      const field = candidates.find((f) =>
+      const field = [...candidates, ...unique].find((f) =>
         [f.name, f.relation, `${f.name.replace(/_id$/, '')}`].includes(chosen),
       );
       if (field === undefined) {
         const names = candidates.map((f) => f.relation ?? f.name).join(', ');
         throw new Error(
           `Invalid --owner "${chosen}": expected a field of ${this.modelName} that references users (ref=User or fk=users.id)${names ? `: ${names}` : `, and it has none; add one, e.g. author:ref=User`}.`,
+        );
+      }
+      if (field.unique === true) {
+        throw new Error(
+          `--owner ${chosen}: ${field.name} is unique (${field.one ? 'one=User' : 'unique'}), so each user could own a single ${this.modelName}: not supported yet. Make the owner ref=User, or pass --owner none.`,
         );
       }
       this.owner = field.name;

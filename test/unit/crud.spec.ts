@@ -236,6 +236,16 @@ describe('forge:crud', () => {
     assert.doesNotMatch(read(project, 'app/schemas/post.py'), /PostItem|include/);
   });
 
+  it('refuses a unique reference (one=User) as the owner, before writing anything', async () => {
+    const project = await newProject();
+    const files = snapshot(project);
+    await assert.rejects(
+      runCrud(project, ['Profile', 'bio:text', 'account:one=User'], { owner: 'account' }),
+      /^Error: --owner account: account_id is unique \(one=User\), so each user could own a single Profile: not supported yet\./,
+    );
+    assert.deepEqual(snapshot(project), files);
+  });
+
   it('many=Model: ids in Create, Update and Read, checked before the write; include= embeds the rows', async () => {
     const project = await newProject('postgresql', 'sqlmodel');
     await runCrud(project, ['Tag', 'name:str:max=40:unique']);
