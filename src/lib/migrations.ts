@@ -8,7 +8,7 @@ import { listFiles } from './files.js';
 
 export class MigrationError extends Error {}
 
-interface Revision {
+export interface Revision {
   file: string;
   revision: string;
   downRevisions: string[];
@@ -56,6 +56,15 @@ export interface NewMigration {
  * named as alembic.ini's file_template with the message as a slug.
  */
 export function newMigration(generator: Generator, message: string, now = new Date()): NewMigration {
+  return migrationIdentity(message, currentHead(listRevisions(generator)), now);
+}
+
+/** Identity of a new migration for `message` that revises `downRevision`. */
+export function migrationIdentity(
+  message: string,
+  downRevision: string | null,
+  now = new Date(),
+): NewMigration {
   const slug = message
     .replace(/[^a-z0-9]+/g, '_')
     .slice(0, 40)
@@ -67,8 +76,97 @@ export function newMigration(generator: Generator, message: string, now = new Da
     `_${pad(now.getUTCHours())}${pad(now.getUTCMinutes())}`;
   return {
     revision,
-    downRevision: currentHead(listRevisions(generator)),
+    downRevision,
     fileName: `${stamp}_${revision}_${slug}.py`,
     createDate: now.toISOString().replace('T', ' ').replace('Z', '+00:00'),
   };
+}
+
+/** A migration file as forge writes it, in parts. */
+interface MigrationParts {
+  message: string;
+  /** Lines of the docstring between its first line and `Revision ID:` (what upgrade() deletes). */
+  notes: string[];
+  imports: string[];
+  /** Module-level helpers (`def _require_values...`), each whole. */
+  helpers: string[];
+  upgrade: string;
+  downgrade: string;
+}
+
+function migrationParts(text: string): MigrationParts {
+  const docstring = /^"""([^\n]*)\n([^]*?)Revision ID:[^]*?\n"""\n/.exec(text);
+  const upgradeAt = text.indexOf('\ndef upgrade() -> None:\n');
+  const downgradeAt = text.indexOf('\ndef downgrade() -> None:\n');
+  const identifiers = text.indexOf('# revision identifiers');
+  if (docstring === null || upgradeAt < 0 || downgradeAt < upgradeAt || identifiers < 0) {
+    throw new MigrationError('a migration of this run is not in the form forge writes; cannot merge it');
+  }
+  const header = text.slice(docstring[0].length, identifiers);
+  const afterIdentifiers = text.slice(text.indexOf('depends_on', identifiers), upgradeAt);
+  const helpers = afterIdentifiers
+    .split(/\n(?=def |async def )/)
+    .slice(1)
+    .map((helper) => helper.trim());
+  return {
+    message: docstring[1]!,
+    notes: docstring[2]!.split('\n').filter((line) => line.trim() !== ''),
+    imports: header.split('\n').filter((line) => /^(from|import) /.test(line)),
+    helpers,
+    upgrade: text.slice(upgradeAt + '\ndef upgrade() -> None:\n'.length, downgradeAt).trimEnd(),
+    downgrade: text.slice(downgradeAt + '\ndef downgrade() -> None:\n'.length).trimEnd(),
+  };
+}
+
+/**
+ * One migration doing what `texts` (forge's migration files, oldest first, each revising the one before) do in
+ * turn: upgrade() runs their upgrades in order, downgrade() their downgrades in reverse order.
+ */
+export function mergeMigrations(texts: readonly string[], message: string, identity: NewMigration): string {
+  const parts = texts.map(migrationParts);
+  const imports = [...new Set(parts.flatMap((p) => p.imports))];
+  const standard = imports.filter((line) => /^from (collections|typing)[. ]/.test(line)).sort();
+  const third = imports
+    .filter((line) => !standard.includes(line))
+    .sort((a, b) => Number(a.startsWith('from ')) - Number(b.startsWith('from ')) || a.localeCompare(b));
+  const helpers = new Map<string, string>();
+  for (const helper of parts.flatMap((p) => p.helpers)) helpers.set(helper.split('(')[0]!, helper);
+  const bodies = (key: 'upgrade' | 'downgrade', order: MigrationParts[]) => {
+    const real = order.map((p) => p[key]).filter((body) => body.trim() !== 'pass');
+    return real.length > 0 ? real.join('\n') : '    pass';
+  };
+  return [
+    `"""${message}`,
+    '',
+    ...parts.flatMap((p) => p.notes),
+    ...(parts.some((p) => p.notes.length > 0) ? [''] : []),
+    'In order:',
+    ...parts.map((p) => `- ${p.message}`),
+    '',
+    `Revision ID: ${identity.revision}`,
+    `Revises:${identity.downRevision ? ` ${identity.downRevision}` : ''}`,
+    `Create Date: ${identity.createDate}`,
+    '',
+    '"""',
+    '',
+    ...standard,
+    '',
+    ...third,
+    '',
+    '# revision identifiers, used by Alembic.',
+    `revision: str = "${identity.revision}"`,
+    `down_revision: str | None = ${identity.downRevision ? `"${identity.downRevision}"` : 'None'}`,
+    'branch_labels: str | Sequence[str] | None = None',
+    'depends_on: str | Sequence[str] | None = None',
+    ...[...helpers.values()].flatMap((helper) => ['', '', helper]),
+    '',
+    '',
+    'def upgrade() -> None:',
+    bodies('upgrade', parts),
+    '',
+    '',
+    'def downgrade() -> None:',
+    bodies('downgrade', [...parts].reverse()),
+    '',
+  ].join('\n');
 }

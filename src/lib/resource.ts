@@ -55,10 +55,16 @@ function annotated(name: string, type: string, args: string[], imports: Imports)
   return pyCall('    ', `${name}: ${type} = Field`, args);
 }
 
-/** `name: type | nullable = None`, parenthesized and then split at `|` when too long, as ruff format does. */
+/**
+ * `name: type | nullable = None`, wrapped as ruff format does when too long: the value in parentheses when the rest
+ * fits, else the annotation, then split at `|`.
+ */
 function optionalLine(name: string, type: string, nullable: string): string {
   const line = `    ${name}: ${type} | ${nullable} = None`;
   if (line.length <= LINE_LENGTH) return line;
+  // ruff format splits the value first when the rest of the line fits.
+  const head = `    ${name}: ${type} | ${nullable} = (`;
+  if (head.length <= LINE_LENGTH) return `${head}\n        None\n    )`;
   const inner = `        ${type} | ${nullable}`;
   const body = inner.length <= LINE_LENGTH ? inner : `        ${type}\n        | ${nullable}`;
   return `    ${name}: (\n${body}\n    ) = None`;

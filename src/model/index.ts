@@ -47,6 +47,8 @@ export type ModelOptions = BaseOptions & {
   defaults?: boolean;
   /** Remove the model: its file, registry lines, spec and table (a migration drops it). */
   destroy?: boolean;
+  /** Set by forge:import, which asked already: removals need no confirmation. */
+  confirmed?: boolean;
 };
 
 /** Comma-separated values of an option that may also be given more than once. */
@@ -160,6 +162,7 @@ export default class ModelGenerator extends ForgeGenerator {
         'Remove the model: its file, its registry lines, its spec, and its table with a migration (asks to confirm; --force does not ask)',
     });
     this.option('defaults', { type: Boolean, default: false, description: 'Ask nothing' });
+    this.option('confirmed', { type: Boolean, hide: true });
     this.option('from-crud', { type: Boolean, hide: true });
   }
 
@@ -511,7 +514,7 @@ export default class ModelGenerator extends ForgeGenerator {
 
   /** Ask `question` (no is the default); --force answers yes, and a run that cannot ask fails with `refusal`. */
   async _confirm(question: string, refusal: string): Promise<void> {
-    if (this.options.force === true) return;
+    if (this.options.force === true || this.options.confirmed === true) return;
     if (!this._canAsk()) throw new Error(refusal);
     const { confirmed } = await this.prompt<{ confirmed: boolean }>({
       type: 'confirm',

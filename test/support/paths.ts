@@ -12,5 +12,6 @@ export const FORGE_GENERATORS: [string, { namespace: string }][] = [
   'crud',
   'database',
   'docker',
+  'import',
   'model',
 ].map((name) => [generatorPath(name), { namespace: `forge:${name}` }]);
