@@ -4,7 +4,7 @@ import { basename, dirname, join, relative, resolve } from 'node:path';
 import type { BaseOptions } from 'yeoman-generator';
 import { ForgeGenerator } from '../lib/base.js';
 import { loadSpecs, writeWithoutPrompt } from '../lib/models.js';
-import { migrationIdentity, mergeMigrations, type Revision } from '../lib/migrations.js';
+import { inChainOrder, mergeMigrations, migrationIdentity, parseRevision } from '../lib/migrations.js';
 import { loadRecords } from '../lib/registry.js';
 import type { ModelSpec } from '../lib/spec.js';
 import { DomainError, parseDomain, type DomainModel } from './domain.js';
@@ -19,7 +19,7 @@ interface Step {
   model: DomainModel;
 }
 
-/** What a copy of the project leaves out: environments and caches, which no generator reads or writes. */
+/** Environments, caches and databases: no generator reads or writes them, so the copy leaves them out. */
 const NOT_COPIED = new Set([
   '.venv',
   'venv',
@@ -30,6 +30,7 @@ const NOT_COPIED = new Set([
   '.ruff_cache',
   '.pytest_cache',
 ]);
+const copied = (name: string) => !NOT_COPIED.has(name) && !/\.(db|sqlite3?)(-\w+)?$/.test(name);
 
 /** The adapter of the runs in the copy: it prints nothing, and a question is an error (nobody can answer it). */
 class SilentAdapter {
@@ -229,7 +230,7 @@ export default class ImportGenerator extends ForgeGenerator {
     const root = this.destinationRoot();
     const copy = join(mkdtempSync(join(tmpdir(), 'forge-import-')), 'project');
     try {
-      cpSync(root, copy, { recursive: true, filter: (path) => !NOT_COPIED.has(basename(path)) });
+      cpSync(root, copy, { recursive: true, filter: (path) => copied(basename(path)) });
       const before = new Set(readdirSync(join(copy, 'alembic', 'versions')));
       for (const step of this.steps) await this._run(copy, step);
       this._mergeMigrations(copy, before);
@@ -272,28 +273,12 @@ export default class ImportGenerator extends ForgeGenerator {
     const versions = join(copy, 'alembic', 'versions');
     const added = readdirSync(versions).filter((name) => name.endsWith('.py') && !before.has(name));
     if (added.length < 2) return;
-    const texts = new Map(added.map((name) => [name, readFileSync(join(versions, name), 'utf8')]));
-    const revisionOf = (text: string): Pick<Revision, 'revision' | 'downRevisions'> => ({
-      revision: /^revision: str = "(\w+)"/m.exec(text)![1]!,
-      downRevisions: [...(/^down_revision[^=\n]*=\s*(.+)$/m.exec(text)?.[1] ?? '').matchAll(/"(\w+)"/g)].map(
-        (m) => m[1]!,
-      ),
-    });
-    const revisions = new Map([...texts].map(([name, text]) => [name, revisionOf(text)]));
-    const ours = new Set([...revisions.values()].map((r) => r.revision));
-    // The chain: the first revises a revision from before the import, each next one the previous.
-    const chain: string[] = [];
-    let next = [...revisions].find(([, r]) => !r.downRevisions.some((d) => ours.has(d)));
-    while (next !== undefined) {
-      chain.push(next[0]);
-      const revision = next[1].revision;
-      next = [...revisions].find(([, r]) => r.downRevisions.includes(revision));
-    }
-    const first = revisions.get(chain[0]!)!;
+    const text = (name: string) => readFileSync(join(versions, name), 'utf8');
+    const chain = inChainOrder(added.map((name) => parseRevision(name, text(name))!));
     const message = `import ${basename(this.file)}`;
-    const identity = migrationIdentity(message, first.downRevisions[0] ?? null);
+    const identity = migrationIdentity(message, chain[0]!.downRevisions[0] ?? null);
     const merged = mergeMigrations(
-      chain.map((name) => texts.get(name)!),
+      chain.map((revision) => text(revision.file)),
       message,
       identity,
     );
@@ -301,28 +286,22 @@ export default class ImportGenerator extends ForgeGenerator {
     writeFileSync(join(versions, identity.fileName), merged);
   }
 
-  /** Every file the steps added, changed or deleted in the copy, through this run's file system. */
+  /** Every file the steps added or changed in the copy, through this run's file system (they delete none). */
   _bringBack(root: string, copy: string): number {
-    const list = (base: string, dir = ''): string[] =>
-      readdirSync(join(base, dir), { withFileTypes: true }).flatMap((entry) => {
-        if (NOT_COPIED.has(entry.name)) return [];
+    const list = (dir: string): string[] =>
+      readdirSync(join(copy, dir), { withFileTypes: true }).flatMap((entry) => {
+        if (!copied(entry.name)) return [];
         const path = dir ? `${dir}/${entry.name}` : entry.name;
-        return entry.isDirectory() ? list(base, path) : [path];
+        return entry.isDirectory() ? list(path) : [path];
       });
-    const after = new Set(list(copy));
     let changed = 0;
-    for (const path of after) {
+    for (const path of list('')) {
       const content = readFileSync(join(copy, path));
       const target = join(root, path);
       if (existsSync(target) && readFileSync(target).equals(content)) continue;
       // The steps refused to rewrite a file edited by hand (unless --force): what comes back is theirs.
       this.fs.write(target, content);
       writeWithoutPrompt(this, target);
-      changed++;
-    }
-    for (const path of list(root)) {
-      if (after.has(path)) continue;
-      this.fs.delete(join(root, path));
       changed++;
     }
     return changed;

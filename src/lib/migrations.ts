@@ -14,7 +14,7 @@ export interface Revision {
   downRevisions: string[];
 }
 
-function parseRevision(file: string, text: string): Revision | undefined {
+export function parseRevision(file: string, text: string): Revision | undefined {
   const revision = /^revision(?:\s*:\s*str)?\s*=\s*["']([^"']+)["']/m.exec(text)?.[1];
   if (revision === undefined) return undefined;
   const down = /^down_revision[^=\n]*=\s*(.+)$/m.exec(text)?.[1] ?? 'None';
@@ -30,6 +30,19 @@ export function listRevisions(
     .filter((path) => path.endsWith('.py'))
     .map((path) => parseRevision(path, generator.fs.read(path) ?? ''))
     .filter((revision): revision is Revision => revision !== undefined);
+}
+
+/** Revisions that revise one another, oldest first: the first revises none of them. */
+export function inChainOrder(revisions: readonly Revision[]): Revision[] {
+  const ours = new Set(revisions.map((r) => r.revision));
+  const chain: Revision[] = [];
+  let next = revisions.find((r) => !r.downRevisions.some((d) => ours.has(d)));
+  while (next !== undefined) {
+    chain.push(next);
+    const { revision } = next;
+    next = revisions.find((r) => r.downRevisions.includes(revision));
+  }
+  return chain;
 }
 
 /** The revision a new migration revises: the only head, or none in an empty project. */
