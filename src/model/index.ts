@@ -113,6 +113,8 @@ export default class ModelGenerator extends ForgeGenerator {
   declare links: Link[];
   /** Many-to-many links this run removes (--remove), their association tables dropped. */
   declare unlinked: Link[];
+  /** --rename of many-to-many links: each link with its new name (its association table keeps its name). */
+  declare relinked: [link: Link, name: string][];
 
   constructor(args: string[], options: ModelOptions) {
     super(args, options);
@@ -201,6 +203,7 @@ export default class ModelGenerator extends ForgeGenerator {
     }
     this.changes = [];
     this.unlinked = [];
+    this.relinked = [];
     this.touched = new Set();
     this._planRenames(listOption(this.options.rename));
     this._planRemovals(listOption(this.options.remove));
@@ -244,7 +247,8 @@ export default class ModelGenerator extends ForgeGenerator {
       this.added.length === 0 &&
       this.changes.length === 0 &&
       this.links.length === 0 &&
-      this.unlinked.length === 0
+      this.unlinked.length === 0 &&
+      this.relinked.length === 0
     ) {
       this.log.info(`${this.spec.name}: nothing to change (the fields are already defined).`);
       return;
@@ -257,7 +261,13 @@ export default class ModelGenerator extends ForgeGenerator {
       return change.kind === 'remove' ? [] : [change.after];
     });
     const spec: ModelSpec = { ...this.spec, fields: [...fields, ...this.added] };
-    const links = [...(this.spec.links ?? []).filter((l) => !this.unlinked.includes(l)), ...this.links];
+    const renamedLinks = new Map(this.relinked);
+    const links = [
+      ...(this.spec.links ?? [])
+        .filter((l) => !this.unlinked.includes(l))
+        .map((l) => (renamedLinks.has(l) ? { ...l, name: renamedLinks.get(l)! } : l)),
+      ...this.links,
+    ];
     if (links.length > 0) spec.links = links;
     else delete spec.links;
     for (const link of this.unlinked) {
@@ -268,6 +278,16 @@ export default class ModelGenerator extends ForgeGenerator {
     this.specs.set(spec.name, spec);
     for (const link of this.links) this._addLinkBackref(spec, link);
     for (const change of this.changes) this._updateBackref(spec, change);
+    for (const [link, name] of this.relinked) {
+      const target = this.specs.get(link.model)!;
+      const backrefs = target.backrefs.map((b) =>
+        b.model === spec.name && b.relation === link.name ? { ...b, relation: name } : b,
+      );
+      this.specs.set(target.name, { ...target, backrefs });
+      this.log.info(
+        `${spec.name}.${link.name} is now ${spec.name}.${name} (${linkIds({ name })}); its table ${link.table} keeps its name: no migration.`,
+      );
+    }
     for (const field of this.added.filter((f) => f.ref !== undefined)) this._addBackref(spec, field);
     for (const name of new Set([spec.name, ...this.touched])) {
       const model = this.specs.get(name)!;
@@ -383,11 +403,6 @@ export default class ModelGenerator extends ForgeGenerator {
 
   /** The stored field named `name` (its column, or its relation for a reference); an error names the fields. */
   _findField(name: string, flag: string): FieldSpec {
-    if (flag === '--rename' && (this.spec.links ?? []).some((l) => l.name === name)) {
-      throw new Error(
-        `${flag} ${name}: "${name}" is a many-to-many link; renaming links is not supported yet (--remove it and add the new one).`,
-      );
-    }
     const field = this.spec.fields.find((f) => f.name === name || f.relation === name);
     if (field === undefined) {
       const names = this.spec.fields.map((f) => f.relation ?? f.name).join(', ');
@@ -424,6 +439,11 @@ export default class ModelGenerator extends ForgeGenerator {
       if (!match)
         throw new Error(`Invalid --rename "${pair}": expected old:new, e.g. --rename title:headline.`);
       const [, from = '', to = ''] = match;
+      const link = (this.spec.links ?? []).find((l) => l.name === from);
+      if (link !== undefined) {
+        this._planLinkRename(link, to, pair);
+        continue;
+      }
       const before = this._findField(from, '--rename');
       const relation = before.ref === undefined ? undefined : to.replace(/_id$/, '');
       const after: FieldSpec = { ...before, name: relation === undefined ? to : `${relation}_id`, relation };
@@ -457,6 +477,27 @@ export default class ModelGenerator extends ForgeGenerator {
       if (before.ref !== undefined && before.ref !== this.spec.name) this.touched.add(before.ref);
       this.changes.push({ kind: 'rename', before, after });
     }
+  }
+
+  /** --rename of a many-to-many link: the relationship and its ids get the new name, the table keeps its own. */
+  _planLinkRename(link: Link, name: string, pair: string): void {
+    const nameError = fieldNameError(name);
+    if (nameError !== undefined) throw new Error(`--rename ${pair}: ${nameError}`);
+    const { spec } = this;
+    const taken = [
+      ...spec.fields.flatMap((f) => [f.name, f.relation]),
+      ...spec.backrefs.map((b) => b.name),
+      ...(spec.links ?? []).filter((l) => l !== link).flatMap((l) => [l.name, linkIds(l)]),
+      ...this.changes.flatMap((c) => (c.kind === 'rename' ? [c.after.name, c.after.relation] : [])),
+      ...this.relinked.flatMap(([, other]) => [other, linkIds({ name: other })]),
+    ];
+    const clash = [name, linkIds({ name })].find((n) => taken.includes(n));
+    if (clash !== undefined) {
+      throw new Error(`--rename ${pair}: ${spec.name} already has a field or relationship "${clash}".`);
+    }
+    if (name === link.name) throw new Error(`--rename ${pair}: the new name is the current one.`);
+    this.touched.add(link.model);
+    this.relinked.push([link, name]);
   }
 
   /** --remove name: refused while something depends on the field. */

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DATABASES, ORMS } from '../../src/lib/config.js';
 import { listFiles, newProject, runGenerator } from '../support/generate.js';
-import { generatorPath } from '../support/paths.js';
+import { FORGE_GENERATORS, generatorPath } from '../support/paths.js';
 
 const runModel = (project: string, args: string[], options: Record<string, unknown> = {}) =>
   runGenerator(generatorPath('model'))
@@ -353,6 +353,37 @@ describe('forge:model', () => {
       /"title" is already a field or relationship of Post/,
     );
     await assert.rejects(runModel(project, ['Tag'], { destroy: true }), /--destroy: Post\.tags reference/);
+  });
+
+  it('--rename of a link: the relationship, its back reference and its ids follow; the table keeps its name', async () => {
+    const project = await newProject();
+    await runModel(project, ['Tag', 'name:str:max=40']);
+    await runModel(project, ['Post', 'title:str', 'tags:many=Tag']);
+    await runGenerator(generatorPath('crud'))
+      .withGenerators(FORGE_GENERATORS)
+      .cd(project)
+      .withArguments(['Post'])
+      .withOptions({ force: true });
+    const before = migrations(project);
+    await assert.rejects(
+      runModel(project, ['Post'], { rename: 'tags:title' }).withGenerators(FORGE_GENERATORS),
+      /--rename tags:title: Post already has a field or relationship "title"/,
+    );
+    await runModel(project, ['Post'], { rename: 'tags:labels' }).withGenerators(FORGE_GENERATORS);
+    assert.deepEqual(migrations(project), before);
+    const post = read(project, 'app/models/post.py');
+    assert.match(post, /labels: list\["Tag"\] = Relationship\(\s*back_populates="posts"/);
+    assert.match(post, /"secondary": "post_tags"/);
+    assert.match(post, /def label_ids\(self\) -> list\[int\]:/);
+    assert.match(
+      read(project, 'app/models/tag.py'),
+      /posts: list\["Post"\] = Relationship\(\s*back_populates="labels"/,
+    );
+    const schemas = read(project, 'app/schemas/post.py');
+    assert.match(schemas, /label_ids: list\[Int32\]/);
+    assert.doesNotMatch(schemas, /tag_ids/);
+    const spec = JSON.parse(read(project, '.forge/models/Post.json')) as { links: unknown };
+    assert.deepEqual(spec.links, [{ name: 'labels', model: 'Tag', table: 'post_tags' }]);
   });
 
   it('--remove drops a link (its association table) and --destroy takes the links of a model along', async () => {
