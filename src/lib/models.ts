@@ -108,7 +108,7 @@ export function linkColumns(spec: ModelSpec, link: Link, specs: ReadonlyMap<stri
   const target = specs.get(link.model)!;
   return [
     { name: `${spec.module}_id`, table: spec.table },
-    { name: `${target.module}_id`, table: target.table },
+    { name: link.column ?? `${target.module}_id`, table: target.table },
   ];
 }
 

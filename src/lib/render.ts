@@ -13,7 +13,7 @@ import {
   type FieldType,
   type OnDelete,
 } from './fields.js';
-import type { ModelSpec } from './spec.js';
+import type { Link, ModelSpec } from './spec.js';
 
 export const LINE_LENGTH = 100;
 const ON_DELETE_SQL: Record<OnDelete, string> = {
@@ -338,6 +338,7 @@ export function relationshipLines(
       passive_deletes: true,
       secondary: link.table,
       lazy: 'selectin',
+      ...selfJoins(spec, link, false),
     };
     lines.push(relationshipLine(link.name, `list["${link.model}"]`, options, orm));
   }
@@ -345,8 +346,11 @@ export function relationshipLines(
     related.add(backref.model);
     const source = specs.get(backref.model)!;
     const options: RelationshipOptions = { back_populates: backref.relation, passive_deletes: true };
-    if (backref.link !== undefined) options.secondary = backref.link;
-    else if (ambiguous(source, spec)) options.foreign_keys = `${source.name}.${backref.relation}_id`;
+    if (backref.link !== undefined) {
+      options.secondary = backref.link;
+      const link = backref.model === spec.name && spec.links?.find((l) => l.name === backref.relation);
+      if (link) Object.assign(options, selfJoins(spec, link, true));
+    } else if (ambiguous(source, spec)) options.foreign_keys = `${source.name}.${backref.relation}_id`;
     let annotation = `list["${backref.model}"]`;
     if (backref.one) {
       options.uselist = false;
@@ -377,6 +381,25 @@ interface RelationshipOptions {
   secondary?: string;
   /** How the relationship loads: "raise" (never lazily) unless said. */
   lazy?: 'selectin';
+  /** A link from a model to itself: the join conditions through the association table. */
+  primaryjoin?: string;
+  secondaryjoin?: string;
+  /** How many times the model may appear on an eager loading path. */
+  join_depth?: number;
+}
+
+/**
+ * A link from a model to itself: which column of the association table holds this row and which the linked one
+ * (`reverse`: the other side, the rows that link to this one). Other links need no join conditions.
+ */
+function selfJoins(spec: ModelSpec, link: Link, reverse: boolean): Partial<RelationshipOptions> {
+  if (link.model !== spec.name || link.column === undefined) return {};
+  const [own, other] = [`${spec.module}_id`, link.column];
+  const join = (column: string) => `${spec.name}.id == ${link.table}.c.${column}`;
+  const joins = { primaryjoin: join(reverse ? other : own), secondaryjoin: join(reverse ? own : other) };
+  // Eager loading stops where the model is already on the loading path, unless join_depth allows more: the
+  // linked rows load for a row loaded through another relationship too (a post embedded in a comment).
+  return reverse ? joins : { ...joins, join_depth: 2 };
 }
 
 /** More than one foreign key from `source` to `target`'s table: each relationship must name its own. */
@@ -393,6 +416,9 @@ function relationshipLine(name: string, annotation: string, options: Relationshi
   if (options.remote_side) extra.push(['remote_side', `"${options.remote_side}"`]);
   if (options.uselist === false) extra.push(['uselist', 'False']);
   if (options.secondary) extra.push(['secondary', `"${options.secondary}"`]);
+  if (options.primaryjoin) extra.push(['primaryjoin', `"${options.primaryjoin}"`]);
+  if (options.secondaryjoin) extra.push(['secondaryjoin', `"${options.secondaryjoin}"`]);
+  if (options.join_depth !== undefined) extra.push(['join_depth', String(options.join_depth)]);
   extra.push(['lazy', `"${options.lazy ?? 'raise'}"`]);
   const args = [`back_populates="${options.back_populates}"`];
   if (options.passive_deletes) args.push('passive_deletes=True');
@@ -400,7 +426,14 @@ function relationshipLine(name: string, annotation: string, options: Relationshi
     args.push(...extra.map(([key, value]) => `${key}=${value}`));
     return pyCall('    ', `${name}: Mapped[${annotation}] = relationship`, args);
   }
-  args.push(`sa_relationship_kwargs={${extra.map(([key, value]) => `"${key}": ${value}`).join(', ')}}`);
+  const entries = extra.map(([key, value]) => `"${key}": ${value}`);
+  const kwargs = `sa_relationship_kwargs={${entries.join(', ')}}`;
+  // ruff format splits a dict that does not fit in its line, one entry per line.
+  args.push(
+    kwargs.length + 9 <= LINE_LENGTH
+      ? kwargs
+      : `sa_relationship_kwargs={\n${entries.map((e) => `            ${e},`).join('\n')}\n        }`,
+  );
   return pyCall('    ', `${name}: ${annotation} = Relationship`, args);
 }
 

@@ -509,6 +509,8 @@ export interface LinkTest {
   model: string;
   /** A list can include the linked rows (`include=tags`). */
   embedded: boolean;
+  /** A link to the resource's own model: its rows are created through the API. */
+  self: boolean;
 }
 
 /** A reference to the id of a row that an endpoint of the API deletes. */
@@ -585,12 +587,14 @@ export function testPlan(
     .filter((f) => !(f.optional && referenceOf(f, specs)?.model.name === spec.name))
     .map((f) => ({ name: f.name, ...valueOf(f, new Set([spec.name])) }));
   const links = (spec.links ?? []).map((link): LinkTest => {
-    // Inserted like the row a reference to the linked model points at.
+    // Inserted like the row a reference to the linked model points at; the resource's own rows by its API.
+    const self = link.model === spec.name;
     const reference: FieldSpec = { name: linkIds(link), type: 'int', ref: link.model };
     return {
       name: link.name,
       ids: linkIds(link),
-      value: valueOf(reference, new Set([spec.name])).value,
+      self,
+      value: self ? '' : valueOf(reference, new Set([spec.name])).value,
       table: specs.get(link.model)!.table,
       model: link.model,
       embedded: (options.linkIncludes ?? []).includes(link.name),

@@ -29,6 +29,8 @@ export interface Link {
   model: string;
   /** The association table, e.g. `post_tags`, with the columns `post_id` and `tag_id`. */
   table: string;
+  /** A link from a model to itself: the linked row's column, named after the link (`related_id`). */
+  column?: string;
 }
 
 /** The attribute holding the ids of a link's rows, in the model and the API: `tag_ids` for `tags`. */

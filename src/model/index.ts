@@ -21,7 +21,7 @@ import {
   writeMigration,
   writeModelFile,
 } from '../lib/models.js';
-import { parseModelName, pluralize, toSnakeCase } from '../lib/names.js';
+import { parseModelName, pluralize, singularize, toSnakeCase } from '../lib/names.js';
 import { columnNameError } from '../lib/fields.js';
 import { linkIds, specPath, type BackRef, type Link, type ModelSpec } from '../lib/spec.js';
 import { askFields } from './prompts.js';
@@ -597,9 +597,11 @@ export default class ModelGenerator extends ForgeGenerator {
           .map((f) => `${model.name}.${f.relation ?? f.name}`),
       );
     users.push(
-      ...[...this.specs.values()].flatMap((model) =>
-        (model.links ?? []).filter((l) => l.model === name).map((l) => `${model.name}.${l.name}`),
-      ),
+      ...[...this.specs.values()]
+        .filter((model) => model.name !== name)
+        .flatMap((model) =>
+          (model.links ?? []).filter((l) => l.model === name).map((l) => `${model.name}.${l.name}`),
+        ),
     );
     if (users.length > 0) {
       throw new Error(
@@ -613,7 +615,7 @@ export default class ModelGenerator extends ForgeGenerator {
     }
     this.touched = new Set([
       ...existing.fields.flatMap((f) => (f.ref !== undefined && f.ref !== name ? [f.ref] : [])),
-      ...(existing.links ?? []).map((l) => l.model),
+      ...(existing.links ?? []).flatMap((l) => (l.model !== name ? [l.model] : [])),
     ]);
     this._refuseEditedModels([name, ...this.touched], this.specs);
   }
@@ -673,10 +675,14 @@ export default class ModelGenerator extends ForgeGenerator {
         throw new Error(`"${name}" already links ${spec.name} to ${existing.model}.`);
       const nameError = fieldNameError(name);
       if (nameError !== undefined) throw new Error(nameError);
-      if (model === spec.name) {
-        throw new Error(`"${text}": a many-to-many link from ${spec.name} to itself is not supported yet.`);
+      // A link to the model itself names the linked row's column after the link: post_id and related_id.
+      const column = model === spec.name ? `${singularize(name)}_id` : undefined;
+      if (column === `${spec.module}_id`) {
+        throw new Error(
+          `"${text}": a link from ${spec.name} to itself needs a name for the linked rows' role, e.g. related:many=${spec.name}.`,
+        );
       }
-      const target = this.specs.get(model);
+      const target = model === spec.name ? spec : this.specs.get(model);
       if (target === undefined) {
         throw new Error(
           `"${text}": many=${model} names no model; models: ${[...this.specs.keys()].join(', ')}.`,
@@ -702,8 +708,8 @@ export default class ModelGenerator extends ForgeGenerator {
       if (tables.has(table))
         throw new Error(`"${text}": its association table "${table}" would clash with an existing table.`);
       tables.add(table);
-      this.touched.add(model);
-      this.links.push({ name, model, table });
+      if (model !== spec.name) this.touched.add(model);
+      this.links.push(column === undefined ? { name, model, table } : { name, model, table, column });
     }
   }
 
@@ -715,10 +721,13 @@ export default class ModelGenerator extends ForgeGenerator {
       ...target.backrefs.map((b) => b.name),
       ...(target.links ?? []).map((l) => l.name),
     ]);
-    const plural = pluralize(spec.module);
+    // The other side of a link to the model itself: related -> related_of (the rows that link to this one).
+    const plural = target.name === spec.name ? `${link.name}_of` : pluralize(spec.module);
     const name = taken.has(plural) ? `${link.name}_${plural}` : plural;
     const backref: BackRef = { name, model: spec.name, relation: link.name, link: link.table };
-    this.specs.set(target.name, { ...target, backrefs: [...target.backrefs, backref] });
+    const backrefs = [...target.backrefs, backref];
+    this.specs.set(target.name, { ...target, backrefs });
+    if (target.name === spec.name) Object.assign(spec, { backrefs });
   }
 
   /** A renamed or removed reference: the back reference on the model it points at follows. */

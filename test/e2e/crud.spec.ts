@@ -1,6 +1,6 @@
 /**
  * forge:crud end to end, per database x ORM, with the resources of issue 10's reports: posts (a unique title, a
- * decimal price, owned by their author: others may read, not change them; tagged many-to-many), comments referencing posts (cascade,
+ * decimal price, owned by their author: others may read, not change them; tagged many-to-many, and related to other posts), comments referencing posts (cascade,
  * --public) and events with every other field type (private to their host). Migrated; the generated tests pass, ruff and mypy --strict
  * are clean; under uvicorn every endpoint answers as documented (201 with Location, 200, 204, 404, 405, 409 that
  * names the field or the referencing rows, 413, 422 for input no database stores); and schemathesis, every check
@@ -29,6 +29,7 @@ const POST = [
   'published:bool:default=false',
   'author:ref=User',
   'tags:many=Tag',
+  'related:many=Post',
 ];
 const TAG = ['Tag', 'name:str:max=40:unique'];
 const COMMENT = ['Comment', 'body:text', 'post:ref=Post:ondelete=cascade'];
@@ -201,6 +202,10 @@ for (const database of DATABASES) {
           );
           assert.equal((await call('DELETE', `/tags/${news}`)).status, 204);
           assert.deepEqual((await call('GET', `/posts/${id}`)).json['tag_ids'], [tech]);
+          // Posts link to posts (a link from a model to itself): a second post lists the first as related.
+          const sequel = await call('POST', '/posts', { ...post, title: 'Sequel', related_ids: [id] });
+          assert.deepEqual([sequel.status, sequel.json['related_ids']], [201, [id]]);
+          assert.equal((await call('DELETE', `/posts/${sequel.json['id']}`)).status, 204);
 
           // A comment goes with its post (ondelete=cascade).
           const comment = await call('POST', '/comments', { body: 'Nice', post_id: id });

@@ -346,13 +346,61 @@ describe('forge:model', () => {
     await runModel(project, ['Post', 'tags:many=Tag']);
     assert.deepEqual(snapshot(project), before);
     await assert.rejects(runModel(project, ['Post', 'tags:many=Post']), /"tags" already links Post to Tag/);
-    await assert.rejects(runModel(project, ['Post', 'related:many=Post']), /to itself is not supported yet/);
+    await assert.rejects(
+      runModel(project, ['Post', 'posts:many=Post']),
+      /"posts:many=Post": a link from Post to itself needs a name for the linked rows' role, e\.g\. related:many=Post/,
+    );
     await assert.rejects(runModel(project, ['Post', 'x:many=Nope']), /many=Nope names no model/);
     await assert.rejects(
       runModel(project, ['Post', 'title:many=Tag']),
       /"title" is already a field or relationship of Post/,
     );
     await assert.rejects(runModel(project, ['Tag'], { destroy: true }), /--destroy: Post\.tags reference/);
+  });
+
+  it('many=Model to the model itself: columns named after the link, join conditions on both sides', async () => {
+    const project = await newProject('postgresql', 'sqlalchemy');
+    await runModel(project, ['Post', 'title:str', 'related:many=Post']);
+    const spec = JSON.parse(read(project, '.forge/models/Post.json')) as {
+      links: unknown;
+      backrefs: unknown;
+    };
+    assert.deepEqual(spec.links, [
+      { name: 'related', model: 'Post', table: 'post_related', column: 'related_id' },
+    ]);
+    assert.deepEqual(spec.backrefs, [
+      { name: 'related_of', model: 'Post', relation: 'related', link: 'post_related' },
+    ]);
+    const post = read(project, 'app/models/post.py');
+    assert.match(
+      post,
+      /Column\(\n {8}"related_id",\n {8}Integer,\n {8}ForeignKey\("posts\.id", ondelete="CASCADE"\),/,
+    );
+    assert.match(
+      post,
+      /related: Mapped\[list\["Post"\]\] = relationship\([^)]*primaryjoin="Post\.id == post_related\.c\.post_id",\n {8}secondaryjoin="Post\.id == post_related\.c\.related_id",\n {8}join_depth=2,/,
+    );
+    assert.match(
+      post,
+      /related_of: Mapped\[list\["Post"\]\] = relationship\([^)]*primaryjoin="Post\.id == post_related\.c\.related_id",\n {8}secondaryjoin="Post\.id == post_related\.c\.post_id",\n {8}lazy="raise",/,
+    );
+    const link = migrations(project).find((f) => f.includes('create_post_related_table'))!;
+    assert.match(
+      read(project, `alembic/versions/${link}`),
+      /sa\.PrimaryKeyConstraint\("post_id", "related_id", name=op\.f\("pk_post_related"\)\)/,
+    );
+    // Its own link does not keep a model from being destroyed: the association table goes first.
+    const before = migrations(project);
+    await runModel(project, ['Post'], { destroy: true });
+    const drops = migrations(project).filter((f) => !before.includes(f));
+    const text = (suffix: string) =>
+      read(project, `alembic/versions/${drops.find((f) => f.endsWith(suffix))!}`);
+    const revision = (migration: string) => /^revision: str = "(\w+)"/m.exec(migration)![1];
+    assert.match(
+      text('drop_posts_table.py'),
+      new RegExp(`^down_revision: str \\| None = "${revision(text('drop_post_related_table.py'))}"`, 'm'),
+    );
+    assert.equal(drops.length, 2);
   });
 
   it('--rename of a link: the relationship, its back reference and its ids follow; the table keeps its name', async () => {
