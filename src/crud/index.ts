@@ -198,12 +198,7 @@ export default class CrudGenerator extends ForgeGenerator {
     }
     if (fields.length > 0) throw new Error('--destroy takes no field specs.');
     this.destroyTable = existing.table;
-    const edited = Object.entries(this.record.files)
-      .filter(([path, hash]) => {
-        const full = this.destinationPath(path);
-        return existsSync(full) && sha256(readFileSync(full, 'utf8')) !== hash;
-      })
-      .map(([path]) => path);
+    const edited = this._editedSince(Object.keys(this.record.files));
     if (edited.length > 0 && this.options.force !== true) {
       throw new Error(
         `${edited.join(', ')} changed since forge wrote it; --destroy would delete it. Keep a copy of your changes, then re-run with --force.`,
@@ -276,6 +271,14 @@ export default class CrudGenerator extends ForgeGenerator {
     this.log.ok(`/api/v1${context.prefix}: ${spec.name} resource registered in ${AGGREGATOR}.`);
   }
 
+  /** The files among `paths` that exist and differ from what forge wrote (the hashes in the resource's record). */
+  _editedSince(paths: string[]): string[] {
+    return paths.filter((path) => {
+      const full = this.destinationPath(path);
+      return existsSync(full) && this.record?.files[path] !== sha256(readFileSync(full, 'utf8'));
+    });
+  }
+
   /**
    * Resource files on disk that differ from what forge last wrote (or that forge never wrote). They go through
    * Yeoman's overwrite prompt; a run that cannot ask refuses them before writing, unless --force.
@@ -290,11 +293,7 @@ export default class CrudGenerator extends ForgeGenerator {
       `app/routers/v1/${existing.table}.py`,
       `tests/api/test_${existing.table}.py`,
     ];
-    for (const path of paths) {
-      const full = this.destinationPath(path);
-      if (!existsSync(full)) continue;
-      if (this.record?.files[path] !== sha256(readFileSync(full, 'utf8'))) this.edited.add(path);
-    }
+    this.edited = new Set(this._editedSince(paths));
     if (this.edited.size > 0 && this.options.force !== true && !this._canAsk()) {
       throw new Error(
         `${[...this.edited].join(', ')} changed since forge wrote it; forge:crud would rewrite it. Run in a terminal to be asked, or re-run with --force to overwrite.`,

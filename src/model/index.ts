@@ -421,12 +421,17 @@ export default class ModelGenerator extends ForgeGenerator {
     return field;
   }
 
-  /** Other models' plain foreign keys (fk=table.column) to a column of this model. */
-  _foreignKeysTo(column: string): string[] {
-    return [...this.specs.values()].flatMap((model) =>
+  /** Refuse, for `flag`, a column that other models' plain foreign keys (fk=table.column) point at. */
+  _refuseForeignKeysTo(column: string, flag: string, remedy: string): void {
+    const users = [...this.specs.values()].flatMap((model) =>
       model.fields
         .filter((f) => f.fk === `${this.spec.table}.${column}`)
         .map((f) => `${model.name}.${f.name}`),
+    );
+    if (users.length === 0) return;
+    const one = users.length === 1;
+    throw new Error(
+      `${flag}: ${users.join(', ')} reference${one ? 's' : ''} ${this.spec.table}.${column} (fk=); ${remedy} ${one ? 'that field' : 'those fields'} first.`,
     );
   }
 
@@ -468,12 +473,7 @@ export default class ModelGenerator extends ForgeGenerator {
           throw new Error(`--rename ${pair}: ${error.message}`, { cause: error });
         throw error;
       }
-      const users = this._foreignKeysTo(before.name);
-      if (users.length > 0) {
-        throw new Error(
-          `--rename ${pair}: ${users.join(', ')} reference${users.length === 1 ? 's' : ''} ${this.spec.table}.${before.name} (fk=); remove or change ${users.length === 1 ? 'that field' : 'those fields'} first.`,
-        );
-      }
+      this._refuseForeignKeysTo(before.name, `--rename ${pair}`, 'remove or change');
       if (before.ref !== undefined && before.ref !== this.spec.name) this.touched.add(before.ref);
       this.changes.push({ kind: 'rename', before, after });
     }
@@ -513,12 +513,7 @@ export default class ModelGenerator extends ForgeGenerator {
         continue;
       }
       const before = this._findField(name, '--remove');
-      const users = this._foreignKeysTo(before.name);
-      if (users.length > 0) {
-        throw new Error(
-          `--remove ${name}: ${users.join(', ')} reference${users.length === 1 ? 's' : ''} ${this.spec.table}.${before.name} (fk=); remove ${users.length === 1 ? 'that field' : 'those fields'} first.`,
-        );
-      }
+      this._refuseForeignKeysTo(before.name, `--remove ${name}`, 'remove');
       const record = this.fs.readJSON(this.destinationPath(`.forge/resources/${this.spec.name}.json`)) as
         { owner?: string | null } | undefined;
       if (record?.owner === before.name) {

@@ -65,6 +65,11 @@ for (const database of DATABASES) {
           string,
           string | null
         >;
+      /** Upgrade to head; the models match the migrations. */
+      const migrateAndCheck = async () => {
+        await inProject('alembic', ['upgrade', 'head']);
+        assert.match(await inProject('alembic', ['check']), /No new upgrade operations detected/);
+      };
       const columns = async () =>
         JSON.parse(await inProject('python', ['model_evolve.py', 'columns'])) as string[];
 
@@ -79,11 +84,9 @@ for (const database of DATABASES) {
       it('writes Post (every type, a reference to users) and Comment (references Post and itself)', async () => {
         await model(['Post', ...POST_FIELDS]);
         await model(['Comment', ...COMMENT_FIELDS]);
-        await inProject('alembic', ['upgrade', 'head']);
-        assert.match(await inProject('alembic', ['check']), /No new upgrade operations detected/);
+        await migrateAndCheck();
         await inProject('alembic', ['downgrade', 'base']);
-        await inProject('alembic', ['upgrade', 'head']);
-        assert.match(await inProject('alembic', ['check']), /No new upgrade operations detected/);
+        await migrateAndCheck();
       });
 
       it('round-trips every type through the ORM (decimal, uuid, json, aware datetime exactly)', async () => {
@@ -128,8 +131,7 @@ for (const database of DATABASES) {
           /posts\.subtitle must hold a value, and 1 row\(s\) have none/,
         );
         await inProject('python', ['model_evolve.py', 'exec', "UPDATE posts SET subtitle = 'sub'"]);
-        await inProject('alembic', ['upgrade', 'head']);
-        assert.match(await inProject('alembic', ['check']), /No new upgrade operations detected/);
+        await migrateAndCheck();
         assert.deepEqual(await read('title', 'views', 'big', 'rating', 'subtitle'), {
           title: 'Hello',
           views: '0',
@@ -142,8 +144,7 @@ for (const database of DATABASES) {
       it('renames fields, references included, keeping their data', async () => {
         const { author_id: author } = await read('author_id');
         await model(['Post'], { rename: 'title:headline,slug:handle,author:writer' });
-        await inProject('alembic', ['upgrade', 'head']);
-        assert.match(await inProject('alembic', ['check']), /No new upgrade operations detected/);
+        await migrateAndCheck();
         assert.deepEqual(await read('headline', 'handle', 'writer_id'), {
           headline: 'Hello',
           handle: 'hello',
@@ -153,8 +154,7 @@ for (const database of DATABASES) {
 
       it('removes fields; downgrading restores the columns, then upgrading again reapplies every step', async () => {
         await model(['Post'], { remove: 'meta,body' });
-        await inProject('alembic', ['upgrade', 'head']);
-        assert.match(await inProject('alembic', ['check']), /No new upgrade operations detected/);
+        await migrateAndCheck();
         const now = await columns();
         assert.ok(!now.includes('meta') && !now.includes('body') && now.includes('headline'), now.join());
         await inProject('alembic', ['downgrade', '-3']);
@@ -166,8 +166,7 @@ for (const database of DATABASES) {
           meta: null,
           rating: '3.25',
         });
-        await inProject('alembic', ['upgrade', 'head']);
-        assert.match(await inProject('alembic', ['check']), /No new upgrade operations detected/);
+        await migrateAndCheck();
         assert.deepEqual(await read('headline', 'subtitle'), { headline: 'Hello', subtitle: 'sub' });
       });
 
@@ -196,47 +195,39 @@ for (const database of DATABASES) {
           assert.match(await inProject('alembic', ['check']), /No new upgrade operations detected/);
         }
         await inProject('alembic', ['downgrade', `-${steps.length}`]);
-        await inProject('alembic', ['upgrade', 'head']);
-        assert.match(await inProject('alembic', ['check']), /No new upgrade operations detected/);
+        await migrateAndCheck();
       });
 
       it('destroys a resource and its model: the table is dropped, down and up again', async () => {
         await crud(['Tag', 'name:str:max=40:unique', 'post:ref=Post:optional:ondelete=set-null']);
         await inProject('alembic', ['upgrade', 'head']);
         await crud(['Tag'], { destroy: true });
-        await inProject('alembic', ['upgrade', 'head']);
-        assert.match(await inProject('alembic', ['check']), /No new upgrade operations detected/);
+        await migrateAndCheck();
         assert.match(await inProject('alembic', ['history', '--rev-range=-1:']), /drop tags table/);
         await inProject('alembic', ['downgrade', '-1']);
-        await inProject('alembic', ['upgrade', 'head']);
-        assert.match(await inProject('alembic', ['check']), /No new upgrade operations detected/);
+        await migrateAndCheck();
       });
 
       it('adds a one-to-one resource (a unique reference, one object on both sides)', async () => {
         await crud(['Profile', 'bio:text', 'account:one=User:ondelete=cascade']);
-        await inProject('alembic', ['upgrade', 'head']);
-        assert.match(await inProject('alembic', ['check']), /No new upgrade operations detected/);
+        await migrateAndCheck();
       });
 
       it('links posts to labels many-to-many: both sides load, deletes take their links along; renames, unlinks', async () => {
         await crud(['Label', 'name:str:max=40:unique']);
         await model(['Post', 'labels:many=Label']);
-        await inProject('alembic', ['upgrade', 'head']);
-        assert.match(await inProject('alembic', ['check']), /No new upgrade operations detected/);
+        await migrateAndCheck();
         assert.match(await inProject('python', ['model_evolve.py', 'links']), /links ok/);
         await inProject('alembic', ['downgrade', '-1']);
-        await inProject('alembic', ['upgrade', 'head']);
-        assert.match(await inProject('alembic', ['check']), /No new upgrade operations detected/);
+        await migrateAndCheck();
         // Renamed: the relationship and its ids only; the table keeps its name, so the models still match.
         await model(['Post'], { rename: 'labels:marks' });
         assert.match(await inProject('alembic', ['check']), /No new upgrade operations detected/);
         // Unlinked: the association table is dropped, and comes back (empty) on downgrade.
         await model(['Post'], { remove: 'marks' });
-        await inProject('alembic', ['upgrade', 'head']);
-        assert.match(await inProject('alembic', ['check']), /No new upgrade operations detected/);
+        await migrateAndCheck();
         await inProject('alembic', ['downgrade', '-1']);
-        await inProject('alembic', ['upgrade', 'head']);
-        assert.match(await inProject('alembic', ['check']), /No new upgrade operations detected/);
+        await migrateAndCheck();
       });
 
       it('stays ruff, ruff-format and mypy --strict clean, and the generated tests pass', async () => {
