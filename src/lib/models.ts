@@ -277,7 +277,12 @@ function foreignKeyName(table: string, field: FieldView): string {
 
 export function constraints(table: string, fields: FieldView[], batch: boolean): ConstraintLines {
   const indent = batch ? '        ' : '    ';
-  const lines: ConstraintLines = { tableConstraints: [], upgrade: [], downgrade: [] };
+  const tableConstraints: string[] = [];
+  // Per kind, the upgrade operations and their reverse. MySQL needs an index on a foreign key's column: the
+  // indexes come first and go last, so that no foreign key is ever left without one.
+  const foreignKeys = { upgrade: [] as string[], downgrade: [] as string[] };
+  const uniques = { upgrade: [] as string[], downgrade: [] as string[] };
+  const indexes = { upgrade: [] as string[], downgrade: [] as string[] };
   for (const field of fields) {
     if (field.fk) {
       const fkArgs = [
@@ -294,15 +299,15 @@ export function constraints(table: string, fields: FieldView[], batch: boolean):
           `["${field.fk.column}"]`,
         ];
         if (field.fk.ondelete) args.push(`ondelete="${field.fk.ondelete}"`);
-        lines.upgrade.push(pyCall(indent, 'batch_op.create_foreign_key', args));
-        lines.downgrade.unshift(
+        foreignKeys.upgrade.push(pyCall(indent, 'batch_op.create_foreign_key', args));
+        foreignKeys.downgrade.unshift(
           pyCall(indent, 'batch_op.drop_constraint', [
             `batch_op.f("${foreignKeyName(table, field)}")`,
             'type_="foreignkey"',
           ]),
         );
       } else {
-        lines.tableConstraints.push(pyCall('        ', 'sa.ForeignKeyConstraint', fkArgs, ','));
+        tableConstraints.push(pyCall('        ', 'sa.ForeignKeyConstraint', fkArgs, ','));
       }
     }
   }
@@ -310,14 +315,14 @@ export function constraints(table: string, fields: FieldView[], batch: boolean):
     if (field.unique && !field.index) {
       const name = `uq_${table}_${field.name}`;
       if (batch) {
-        lines.upgrade.push(
+        uniques.upgrade.push(
           pyCall(indent, 'batch_op.create_unique_constraint', [`batch_op.f("${name}")`, `["${field.name}"]`]),
         );
-        lines.downgrade.unshift(
+        uniques.downgrade.unshift(
           pyCall(indent, 'batch_op.drop_constraint', [`batch_op.f("${name}")`, 'type_="unique"']),
         );
       } else {
-        lines.tableConstraints.push(`        sa.UniqueConstraint("${field.name}", name=op.f("${name}")),`);
+        tableConstraints.push(`        sa.UniqueConstraint("${field.name}", name=op.f("${name}")),`);
       }
     }
   }
@@ -325,16 +330,16 @@ export function constraints(table: string, fields: FieldView[], batch: boolean):
     const name = `ix_${table}_${field.name}`;
     const unique = field.unique ? 'True' : 'False';
     if (batch) {
-      lines.upgrade.push(
+      indexes.upgrade.push(
         pyCall(indent, 'batch_op.create_index', [
           `batch_op.f("${name}")`,
           `["${field.name}"]`,
           `unique=${unique}`,
         ]),
       );
-      lines.downgrade.unshift(`${indent}batch_op.drop_index(batch_op.f("${name}"))`);
+      indexes.downgrade.unshift(`${indent}batch_op.drop_index(batch_op.f("${name}"))`);
     } else {
-      lines.upgrade.push(
+      indexes.upgrade.push(
         pyCall(indent, 'op.create_index', [
           `op.f("${name}")`,
           `"${table}"`,
@@ -344,7 +349,11 @@ export function constraints(table: string, fields: FieldView[], batch: boolean):
       );
     }
   }
-  return lines;
+  return {
+    tableConstraints,
+    upgrade: [...indexes.upgrade, ...uniques.upgrade, ...foreignKeys.upgrade],
+    downgrade: [...foreignKeys.downgrade, ...uniques.downgrade, ...indexes.downgrade],
+  };
 }
 
 /**

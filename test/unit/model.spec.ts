@@ -358,6 +358,18 @@ describe('forge:model', () => {
     await assert.rejects(runModel(project, ['Tag'], { destroy: true }), /--destroy: Post\.tags reference/);
   });
 
+  it('a reference added later: its index is created before its foreign key and dropped after it (MySQL)', async () => {
+    const project = await newProject('mysql', 'sqlalchemy');
+    await runModel(project, ['Post', 'title:str']);
+    const before = migrations(project);
+    await runModel(project, ['Post', 'editor:ref=User:optional:ondelete=set-null']);
+    const [added] = migrations(project).filter((f) => !before.includes(f));
+    const text = read(project, `alembic/versions/${added!}`);
+    const [upgrade, downgrade] = text.split('def downgrade() -> None:');
+    assert.ok(upgrade!.indexOf('create_index') < upgrade!.indexOf('create_foreign_key'), upgrade);
+    assert.ok(downgrade!.indexOf('drop_constraint') < downgrade!.indexOf('drop_index'), downgrade);
+  });
+
   it('many=Model to the model itself: columns named after the link, join conditions on both sides', async () => {
     const project = await newProject('postgresql', 'sqlalchemy');
     await runModel(project, ['Post', 'title:str', 'related:many=Post']);
