@@ -6,7 +6,7 @@
 // files (641 of them lodash-es, which yeoman-generator imports whole), about 0.3 s of every `yo forge` run on a
 // 2-core machine; bundled, `yo forge` reads two index.js files and three chunks.
 // Type checking is `npm run typecheck` (esbuild only strips types).
-import { cpSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import ejs from 'ejs';
 import * as esbuild from 'esbuild';
@@ -57,6 +57,42 @@ export function readPackageUpSync(options) {
   },
 };
 
+// The generator-forge bin (src/cli.ts) runs the generators with yeoman-environment's base class, registered
+// directly: the lookup of installed generators, the on-the-fly install of missing ones (fly-import, with pacote and
+// npm's arborist) and the package.json install task (a Python project has none) are left out of the bundle.
+const environmentWithoutLookup = {
+  name: 'environment-without-lookup',
+  setup(build) {
+    const stubs = {
+      'fly-import':
+        'export class FlyRepository {}\nexport function flyImport() { throw new Error("not bundled"); }',
+      'package-manager': 'export async function packageManagerInstallTask() {}',
+      'generator-lookup':
+        "export const defaultExtensions = ['.ts', '.cts', '.mts', '.js', '.cjs', '.mjs'];\nexport async function lookupGenerators() { return []; }",
+    };
+    build.onResolve(
+      { filter: /^fly-import$|[\\/]package-manager\.js$|[\\/]generator-lookup\.js$/ },
+      (args) => {
+        if (!/[\\/]yeoman-environment[\\/]/.test(args.importer)) return undefined;
+        const name = Object.keys(stubs).find((key) => args.path.includes(key));
+        return { path: name, namespace: 'forge-stub' };
+      },
+    );
+    build.onLoad({ filter: /.*/, namespace: 'forge-stub' }, (args) => ({
+      contents: stubs[args.path],
+      loader: 'js',
+    }));
+    // It reads its version from ../package.json beside its own file, which in the bundle is ours.
+    build.onLoad({ filter: /[\\/]yeoman-environment[\\/]dist[\\/]environment-base\.js$/ }, (args) => {
+      const source = readFileSync(args.path, 'utf8');
+      const read = "require('../package.json').version";
+      if (!source.includes(read)) throw new Error(`${args.path}: its version read changed; update build.mjs`);
+      const { version } = JSON.parse(readFileSync(join(dirname(args.path), '..', 'package.json'), 'utf8'));
+      return { contents: source.replace(read, JSON.stringify(version)), loader: 'js' };
+    });
+  },
+};
+
 const common = {
   absWorkingDir: root,
   bundle: true,
@@ -73,11 +109,14 @@ const common = {
 const { metafile } = await esbuild.build({
   ...common,
   metafile: true,
-  entryPoints: names.map((name) => ({ in: join(root, 'src', name, 'index.ts'), out: join(name, 'index') })),
+  entryPoints: [
+    ...names.map((name) => ({ in: join(root, 'src', name, 'index.ts'), out: join(name, 'index') })),
+    { in: join(root, 'src', 'cli.ts'), out: 'cli' },
+  ],
   outdir: out,
   splitting: true,
   chunkNames: 'chunks/[name]-[hash]',
-  plugins: [inlineYeomanGeneratorVersion, lazyReadPackageUp],
+  plugins: [inlineYeomanGeneratorVersion, lazyReadPackageUp, environmentWithoutLookup],
 });
 
 // The bundle carries its dependencies' code, so it carries their licenses too.
@@ -109,3 +148,6 @@ for (const name of readdirSync(join(root, 'src'))) {
 const { TYPE_TABLE } = await tsImport('../src/lib/fields.ts', import.meta.url);
 const usage = join(root, 'src', 'model', 'USAGE.ejs');
 writeFileSync(join(out, 'model', 'USAGE'), ejs.render(readFileSync(usage, 'utf8'), { types: TYPE_TABLE }));
+
+// The bin: executable, as npm makes it on install.
+chmodSync(join(out, 'cli.js'), 0o755);
