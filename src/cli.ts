@@ -13,9 +13,6 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { QueuedAdapter } from '@yeoman/adapter';
-// The environment's base class, without yo's lookup and on-the-fly installs (scripts/build.mjs leaves them out).
-import EnvironmentBase from '../node_modules/yeoman-environment/dist/environment-base.js';
 
 /** The commands, each a generator, with what it does for the usage text. */
 const COMMANDS: Record<string, [generator: string, arguments: string, summary: string]> = {
@@ -75,6 +72,12 @@ async function main(argv: string[]): Promise<number> {
     );
     return 1;
   }
+  // Loaded for a command only: --help and --version answer without them. The environment's base class comes
+  // without yo's lookup and on-the-fly installs (scripts/build.mjs leaves them out of the bundle).
+  const [{ QueuedAdapter }, { default: EnvironmentBase }] = await Promise.all([
+    import('@yeoman/adapter'),
+    import('../node_modules/yeoman-environment/dist/environment-base.js'),
+  ]);
   const adapter = new QueuedAdapter();
   // The generators' own messages stay; Yeoman's frame around a refusal ("An error occured while running...") goes.
   const log = adapter.log as unknown as { error: (...args: unknown[]) => unknown };
