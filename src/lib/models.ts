@@ -98,7 +98,7 @@ function linkProperty(spec: ModelSpec, link: Link, orm: ForgeConfig['orm']): str
     `    def ${linkIds(link)}(self) -> list[int]:`,
     named.length <= LINE_LENGTH
       ? named
-      : '        """The ids of the linked rows, sorted: load them first (selectinload)."""',
+      : '        """The ids of the linked rows (loaded with every row), sorted."""',
     `        return sorted(${ids})`,
   ].join('\n');
 }
