@@ -208,18 +208,12 @@ export default class ImportGenerator extends ForgeGenerator {
 
   /** Removing fields deletes their data: asked once for the whole file (--force does not ask). */
   async prompting(): Promise<void> {
-    if (this.removed.length === 0 || this.options.force === true) return;
+    if (this.removed.length === 0) return;
     const what = `${this.removed.join(', ')} and ${this.removed.length > 1 ? 'their' : 'its'} data`;
-    if (!this._canAsk()) {
-      throw new Error(`${this.label} removes ${what}; re-run with --force to confirm.`);
-    }
-    const { confirmed } = await this.prompt<{ confirmed: boolean }>({
-      type: 'confirm',
-      name: 'confirmed',
-      message: `The import removes ${what} (the downgrade restores the columns, not the values). Go on?`,
-      default: false,
-    });
-    if (!confirmed) throw new Error('Nothing changed: cancelled.');
+    await this._confirm(
+      `The import removes ${what} (the downgrade restores the columns, not the values). Go on?`,
+      `${this.label} removes ${what}; re-run with --force to confirm.`,
+    );
   }
 
   /**

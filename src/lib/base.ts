@@ -53,6 +53,23 @@ export class ForgeGenerator extends Generator {
     return this.forge;
   }
 
+  /**
+   * Ask `question` (no is the default): --force answers yes (so does --confirmed, set by forge:import, which asked
+   * already), and a run that cannot ask fails with `refusal`. No throws the cancel the bin exits 0 for.
+   */
+  async _confirm(question: string, refusal: string): Promise<void> {
+    const options = this.options as { force?: boolean; confirmed?: boolean };
+    if (options.force === true || options.confirmed === true) return;
+    if (!this._canAsk()) throw new Error(refusal);
+    const { confirmed } = await this.prompt<{ confirmed: boolean }>({
+      type: 'confirm',
+      name: 'confirmed',
+      message: question,
+      default: false,
+    });
+    if (!confirmed) throw new Error('Nothing changed: cancelled.');
+  }
+
   /** False when no question can be answered: --defaults, or yo's terminal adapter on an input that is no terminal. */
   _canAsk(): boolean {
     if ((this.options as { defaults?: boolean }).defaults === true) return false;

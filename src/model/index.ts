@@ -548,19 +548,6 @@ export default class ModelGenerator extends ForgeGenerator {
     );
   }
 
-  /** Ask `question` (no is the default); --force answers yes, and a run that cannot ask fails with `refusal`. */
-  async _confirm(question: string, refusal: string): Promise<void> {
-    if (this.options.force === true || this.options.confirmed === true) return;
-    if (!this._canAsk()) throw new Error(refusal);
-    const { confirmed } = await this.prompt<{ confirmed: boolean }>({
-      type: 'confirm',
-      name: 'confirmed',
-      message: question,
-      default: false,
-    });
-    if (!confirmed) throw new Error('Nothing changed: cancelled.');
-  }
-
   /** --destroy: refused while anything depends on the model; checked before anything is written. */
   _planDestroy(name: string, existing: ModelSpec | undefined): void {
     if (existing === undefined) {
