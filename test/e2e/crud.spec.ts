@@ -8,6 +8,7 @@
  */
 import assert from 'node:assert/strict';
 import { DATABASES, ORMS } from '../../src/lib/config.js';
+import { generatedClientFlow } from '../support/client.js';
 import { schemathesis } from '../support/fuzz.js';
 import { runGenerator } from '../support/generate.js';
 import { call as callApi } from '../support/http.js';
@@ -48,6 +49,8 @@ const EVENT = [
   'host:ref=User:optional:ondelete=set-null',
 ];
 const ROOT_PASSWORD = 'root-password';
+/** One combination per ORM drives the API through a generated client. */
+const CLIENT_COMBINATIONS = ['postgresql + sqlmodel', 'sqlite + sqlalchemy'];
 
 for (const database of DATABASES) {
   for (const orm of ORMS) {
@@ -416,6 +419,14 @@ for (const database of DATABASES) {
         const total = /Selected: \d+\/(\d+)/.exec(output)?.[1];
         assert.equal(/Tested: +(\d+)/.exec(output)?.[1], total, output);
       });
+
+      if (CLIENT_COMBINATIONS.includes(`${database} + ${orm}`)) {
+        it('works through a client openapi-python-client generates: functions named by the operation ids', async () => {
+          await withServer(project!, async (base) => {
+            assert.match(await generatedClientFlow(base), /client flow: .*: ok/);
+          });
+        });
+      }
 
       it('forge:model adding a field renders the resource again: migrated, its filter answers, still clean', async () => {
         await runGenerator(generatorPath('model'))
