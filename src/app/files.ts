@@ -9,6 +9,7 @@ export type AppContext = TemplateContext & { registry: RegistryLines };
 export const APP_FILES: readonly FileEntry<AppContext>[] = [
   { to: 'README.md' },
   { to: '.gitignore', from: 'gitignore' },
+  { to: '.github/workflows/ci.yml' },
   { to: 'app/__init__.py' },
   { to: 'app/main.py' },
   { to: 'app/core/__init__.py' },
@@ -19,4 +20,5 @@ export const APP_FILES: readonly FileEntry<AppContext>[] = [
   { to: 'app/routers/v1/__init__.py' },
   { to: 'tests/test_errors.py' },
   { to: 'tests/test_health.py' },
+  { to: 'tests/test_openapi.py' },
 ];

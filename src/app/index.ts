@@ -6,6 +6,7 @@ import { DATABASES, ORMS, parseChoice, templateContext, type ForgeConfig } from 
 import { renderFiles } from '../lib/files.js';
 import { registryLines } from '../lib/registry.js';
 import { descriptionError, projectNameError, toPackageName } from '../lib/names.js';
+import { initRepository } from './git.js';
 import { installPythonEnvironment, nextSteps } from './install.js';
 import { APP_FILES } from './files.js';
 import { DEFAULT_ANSWERS, DEFAULT_PROJECT_NAME, declareOptions, questions, type Answers } from './prompts.js';
@@ -17,6 +18,7 @@ type AppOptions = BaseOptions & {
   orm?: string;
   docker?: boolean;
   auth?: boolean;
+  git?: boolean;
   defaults?: boolean;
 };
 
@@ -30,6 +32,8 @@ export default class AppGenerator extends Generator<Partial<ForgeConfig>, AppOpt
   declare known: Partial<Answers>;
   declare forge: ForgeConfig;
   declare targetDir: string;
+  /** The target is a forge project already: this run re-renders it. */
+  declare existing: boolean;
 
   constructor(args: string[], options: AppOptions) {
     super(args, options);
@@ -96,6 +100,7 @@ export default class AppGenerator extends Generator<Partial<ForgeConfig>, AppOpt
   }
 
   end(): void {
+    if (!this.existing && this.options.git !== false) initRepository(this, this.destinationRoot());
     this.log.ok(`Created ${this.forge.projectName} in ${this.destinationRoot()}`);
     this.log(nextSteps(this.forge, this.destinationRoot(), this.env.cwd, !this._skipInstall()));
   }
@@ -120,6 +125,7 @@ export default class AppGenerator extends Generator<Partial<ForgeConfig>, AppOpt
     const name = this.options.name === '.' ? '.' : this.known.projectName!;
     this.targetDir = resolve(this.destinationRoot(), name);
     const root = findProjectRoot(this.targetDir);
+    this.existing = root === this.targetDir;
     if (root !== this.targetDir) {
       if (name !== '.' && existsSync(this.targetDir) && readdirSync(this.targetDir).length > 0) {
         throw new Error(

@@ -53,6 +53,11 @@ export function declareOptions(generator: Generator): void {
     description:
       'JWT authentication: register, login, refresh, logout, /users/me; admin endpoints for superusers (--no-auth to skip; default yes)',
   });
+  generator.option('git', {
+    type: Boolean,
+    default: true,
+    description: 'Start a git repository with one initial commit (--no-git to skip)',
+  });
   generator.option('defaults', {
     type: Boolean,
     description: 'Take the default for every question not answered by an option; ask nothing',

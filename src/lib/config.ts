@@ -73,6 +73,8 @@ export function templateContext(config: ForgeConfig) {
     /** Backend module in app/core/database/ that builds the engine. */
     backendModule: database,
     databaseLabel: { sqlite: 'SQLite', postgresql: 'PostgreSQL', mysql: 'MySQL' }[database],
+    /** The server's container image, for docker-compose.yml and the CI workflow's service. */
+    databaseImage: DATABASE_IMAGES[database],
   };
 }
 
@@ -101,6 +103,12 @@ export function databaseUrls(database: Database, packageName: string) {
       };
   }
 }
+
+const DATABASE_IMAGES: Record<Database, string | undefined> = {
+  postgresql: 'postgres:15-alpine',
+  mysql: 'mysql:8.0',
+  sqlite: undefined,
+};
 
 /** PEP 508 requirements of the database driver (MySQL 8's caching_sha2_password needs cryptography). */
 export const DRIVER_REQUIREMENTS: Record<Database, string[]> = {

@@ -16,7 +16,14 @@ describe('e2e: the generator-forge bin, installed from a packed tarball', functi
   const prefix = join(sandbox, 'prefix');
   const work = join(sandbox, 'work');
   const bin = join(prefix, 'bin', 'generator-forge');
-  const env = { ...process.env, npm_config_prefix: prefix };
+  const identity = { GIT_AUTHOR_NAME: 'Ada', GIT_AUTHOR_EMAIL: 'ada@example.com' };
+  const env = {
+    ...process.env,
+    npm_config_prefix: prefix,
+    ...identity,
+    GIT_COMMITTER_NAME: identity.GIT_AUTHOR_NAME,
+    GIT_COMMITTER_EMAIL: identity.GIT_AUTHOR_EMAIL,
+  };
 
   before(async () => {
     mkdirSync(work);
@@ -43,8 +50,13 @@ describe('e2e: the generator-forge bin, installed from a packed tarball', functi
     });
     const project = join(work, 'shop');
     assert.ok(existsSync(join(project, 'app', 'main.py')));
+    assert.ok(existsSync(join(project, '.github', 'workflows', 'ci.yml')));
+    const git = (...args: string[]) => mustRun('git', args, { cwd: project, env });
+    assert.equal(await git('log', '--format=%s'), 'Initial commit from generator-forge\n');
     await mustRun(bin, ['crud', 'Product', 'name:str:max=80:unique', 'price:decimal'], { cwd: project, env });
     assert.ok(existsSync(join(project, 'app', 'routers', 'v1', 'products.py')));
+    // What a generator changed is a diff to review against the initial commit.
+    assert.match(await git('status', '--porcelain'), /^\?\? app\/routers\/v1\/products\.py$/m);
     const example = join(prefix, 'lib', 'node_modules', 'generator-forge', 'examples', 'blog.yml');
     const imported = await mustRun(bin, ['import', example], { cwd: project, env });
     assert.doesNotMatch(imported, /error/i);

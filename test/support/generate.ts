@@ -13,9 +13,15 @@ export type AnyGenerator = Generator<Record<string, unknown>, BaseOptions & Reco
 /** yeoman-test's run, typed for command-line style options. */
 export const runGenerator = (path: string) => helpers.run<AnyGenerator>(path);
 
-/** A yeoman-test run of `yo forge` with the real sub-generators registered, in a fresh folder. */
+/**
+ * A yeoman-test run of `yo forge` with the real sub-generators registered, in a fresh folder; without the git
+ * repository (its own tests pass `git: true`).
+ */
 export function runApp(dir = mkdtempSync(join(tmpdir(), 'forge-unit-'))) {
-  return runGenerator(generatorPath('app')).withGenerators(FORGE_GENERATORS).cd(dir);
+  return runGenerator(generatorPath('app'))
+    .withGenerators(FORGE_GENERATORS)
+    .cd(dir)
+    .withOptions({ git: false });
 }
 
 /** A fresh `yo forge api --defaults` project (auth on unless `auth: false`); its root. */

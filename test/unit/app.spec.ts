@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -239,11 +240,85 @@ describe('forge (app)', () => {
       const result = await runGenerator(generatorPath('app'))
         .withMockedGenerators(['forge:database'])
         .withArguments(['api'])
-        .withOptions({ defaults: true, skipInstall: true });
+        .withOptions({ defaults: true, skipInstall: true, git: false });
       const mocked = result.mockedGenerators['forge:database'] as { mock: { callCount(): number } };
       assert.equal(mocked.mock.callCount(), 1);
       yeomanAssert.file(join(result.cwd, 'api', 'app', 'main.py'));
       yeomanAssert.noFile(join(result.cwd, 'api', 'alembic.ini'));
+    });
+  });
+
+  describe('git', () => {
+    const git = (cwd: string, ...args: string[]) =>
+      execFileSync('git', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
+    /** Run with this git identity in the environment (the generator runs git as a child of this process). */
+    async function withGitEnv<T>(env: Record<string, string>, work: () => Promise<T>): Promise<T> {
+      const saved = Object.fromEntries(Object.keys(env).map((key) => [key, process.env[key]]));
+      Object.assign(process.env, env);
+      try {
+        return await work();
+      } finally {
+        for (const [key, value] of Object.entries(saved)) {
+          if (value === undefined) Reflect.deleteProperty(process.env, key);
+          else process.env[key] = value;
+        }
+      }
+    }
+    const identity = {
+      GIT_AUTHOR_NAME: 'Ada',
+      GIT_AUTHOR_EMAIL: 'ada@example.com',
+      GIT_COMMITTER_NAME: 'Ada',
+      GIT_COMMITTER_EMAIL: 'ada@example.com',
+    };
+    // No identity: no global configuration, and git may not guess one from the host.
+    const anonymous = {
+      GIT_CONFIG_GLOBAL: '/dev/null',
+      GIT_CONFIG_NOSYSTEM: '1',
+      GIT_CONFIG_COUNT: '1',
+      GIT_CONFIG_KEY_0: 'user.useConfigOnly',
+      GIT_CONFIG_VALUE_0: 'true',
+    };
+
+    it('makes a new project a repository on main with one commit of every file but secrets and data', async () => {
+      const result = await withGitEnv(identity, () =>
+        runApp().withArguments(['api']).withOptions({ defaults: true, skipInstall: true, git: true }),
+      );
+      const project = join(result.cwd, 'api');
+      assert.equal(git(project, 'rev-parse', '--show-toplevel'), project);
+      assert.equal(git(project, 'branch', '--show-current'), 'main');
+      assert.equal(git(project, 'log', '--format=%an %s'), 'Ada Initial commit from generator-forge');
+      assert.equal(git(project, 'status', '--porcelain', '--ignored'), '!! .env');
+      const committed = git(project, 'ls-files').split('\n');
+      for (const file of ['.yo-rc.json', '.env.example', '.github/workflows/ci.yml', 'app/main.py']) {
+        assert.ok(committed.includes(file), file);
+      }
+    });
+
+    it('stages the files and says how to commit them when git has no identity', async () => {
+      const result = await withGitEnv(anonymous, () =>
+        runApp().withArguments(['api']).withOptions({ defaults: true, skipInstall: true, git: true }),
+      );
+      const project = join(result.cwd, 'api');
+      assert.equal(git(project, 'rev-parse', '--show-toplevel'), project);
+      assert.match(git(project, 'status', '--porcelain'), /^A {2}\.gitignore$/m);
+      assert.throws(() => git(project, 'rev-parse', 'HEAD'));
+    });
+
+    it('leaves a project inside a repository, a re-run and --no-git alone', async () => {
+      const outer = mkdtempSync(join(tmpdir(), 'forge-unit-'));
+      git(outer, 'init', '--quiet');
+      await withGitEnv(identity, () =>
+        runApp(outer).withArguments(['api']).withOptions({ defaults: true, skipInstall: true, git: true }),
+      );
+      assert.equal(existsSync(join(outer, 'api', '.git')), false);
+
+      const plain = await runApp().withArguments(['api']).withOptions({ defaults: true, skipInstall: true });
+      const again = await withGitEnv(identity, () =>
+        runApp(plain.cwd)
+          .withArguments(['api'])
+          .withOptions({ defaults: true, skipInstall: true, git: true }),
+      );
+      assert.equal(existsSync(join(again.cwd, 'api', '.git')), false);
     });
   });
 

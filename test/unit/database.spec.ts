@@ -12,6 +12,7 @@ const COMMON_FILES = [
   '.env',
   '.forge/models/User.json',
   '.env.example',
+  '.github/workflows/ci.yml',
   '.gitignore',
   '.yo-rc.json',
   'README.md',
@@ -56,6 +57,7 @@ const COMMON_FILES = [
   'tests/test_database.py',
   'tests/test_errors.py',
   'tests/test_health.py',
+  'tests/test_openapi.py',
   'tests/test_user_crud.py',
 ];
 

@@ -212,7 +212,7 @@ describe('forge:docker', () => {
       const result = await runGenerator(generatorPath('app'))
         .withMockedGenerators(['forge:database', 'forge:docker'])
         .withArguments(['api'])
-        .withOptions({ docker, defaults: true, skipInstall: true });
+        .withOptions({ docker, defaults: true, skipInstall: true, git: false });
       const mocked = result.mockedGenerators['forge:docker'] as { mock: { callCount(): number } };
       assert.equal(mocked.mock.callCount(), docker ? 1 : 0, `--docker=${docker}`);
     }
