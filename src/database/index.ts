@@ -5,6 +5,7 @@ import { renderFiles } from '../lib/files.js';
 import { registryLines, type RegistryLines } from '../lib/registry.js';
 import { loadSpecs, saveSpec, writeMigration, writeModelFile } from '../lib/models.js';
 import type { ModelSpec } from '../lib/spec.js';
+import { BUILTIN_MODELS } from '../lib/builtin-models.js';
 import { DATABASE_FILES } from './files.js';
 
 export type DatabaseContext = ReturnType<typeof templateContext> & {
@@ -15,40 +16,6 @@ export type DatabaseContext = ReturnType<typeof templateContext> & {
   /** The .env.example secret, which the settings refuse in production. */
   secretKeyPlaceholder?: string;
 };
-
-/** The authentication models, defined in the field DSL like any other model. */
-const BUILTIN_MODELS: readonly (Pick<ModelSpec, 'name' | 'table' | 'module' | 'doc'> & {
-  fields: string[];
-  /** Written only for projects with JWT authentication. */
-  authOnly?: boolean;
-})[] = [
-  {
-    name: 'User',
-    table: 'users',
-    module: 'user',
-    doc: 'accounts that can authenticate',
-    fields: [
-      'username:str:max=50:unique:index',
-      'email:str:max=255:unique:index',
-      'hashed_password:str:max=255',
-      'is_active:bool:default=true',
-      'is_superuser:bool:default=false',
-    ],
-  },
-  {
-    name: 'RefreshToken',
-    table: 'refresh_tokens',
-    module: 'refresh_token',
-    doc: 'one per refresh token issued, kept as a SHA-256 hash',
-    authOnly: true,
-    fields: [
-      'user_id:int:fk=users.id:ondelete=cascade:index',
-      'token_hash:str:max=64:unique:index',
-      'expires_at:datetime',
-      'revoked_at:datetime:optional',
-    ],
-  },
-];
 
 /**
  * forge:database: the async database layer for the project's database and ORM, the users model with its

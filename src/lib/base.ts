@@ -3,6 +3,9 @@ import { dirname, join } from 'node:path';
 import Generator from 'yeoman-generator';
 import { DATABASES, ORMS, parseChoice, type ForgeConfig } from './config.js';
 
+/** The refusal a user's own "no" ends a run with: the bin exits 0 for it. */
+export const CANCELLED = 'Nothing changed: cancelled.';
+
 /** Key of the generator's section in `.yo-rc.json`. */
 export const CONFIG_KEY = 'generator-forge';
 
@@ -67,7 +70,7 @@ export class ForgeGenerator extends Generator {
       message: question,
       default: false,
     });
-    if (!confirmed) throw new Error('Nothing changed: cancelled.');
+    if (!confirmed) throw new Error(CANCELLED);
   }
 
   /** False when no question can be answered: --defaults, or yo's terminal adapter on an input that is no terminal. */

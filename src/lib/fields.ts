@@ -82,6 +82,18 @@ export const TYPE_TABLE: Record<FieldType, { python: string; sqlalchemy: string;
   },
 };
 
+/** What `default=` takes per type, for messages and questions; a type without an entry takes no default. */
+export const DEFAULT_FORMS: Partial<Record<FieldType, string>> = {
+  str: 'text',
+  int: 'an integer',
+  bigint: 'an integer',
+  float: 'a number such as 1.5',
+  decimal: 'a decimal such as 9.99',
+  bool: 'true or false',
+  datetime: '"now" (the current time, timezone-aware)',
+  uuid: '"random" (a new uuid4 per row)',
+};
+
 /** Types whose default can also be a server default, so a new required column can fill existing rows. */
 export const SERVER_DEFAULT_TYPES: ReadonlySet<FieldType> = new Set([
   'str',
@@ -137,6 +149,47 @@ export function fieldNameError(name: string): string | undefined {
   }
   return columnNameError(name);
 }
+
+/** The modifiers of a scalar field that the interactive flow offers (a reference brings ref, one and ondelete). */
+export const MODIFIERS = [
+  'optional',
+  'unique',
+  'index',
+  'max',
+  'precision',
+  'scale',
+  'default',
+  'fk',
+] as const;
+export type Modifier = (typeof MODIFIERS)[number];
+
+/** A value to try each modifier with: it applies to a type when validateField accepts the type with it. */
+const MODIFIER_PROBES: Record<Exclude<Modifier, 'default'>, Partial<FieldSpec>> = {
+  optional: { optional: true },
+  unique: { unique: true },
+  index: { index: true },
+  max: { max: DEFAULT_STRING_LENGTH },
+  precision: { precision: DEFAULT_PRECISION },
+  scale: { scale: DEFAULT_SCALE },
+  fk: { fk: 'users.id' },
+};
+
+/** The modifiers that apply to `type`, as validateField and DEFAULT_FORMS decide: the rules stay in one place. */
+export function modifiersFor(type: FieldType): Modifier[] {
+  return MODIFIERS.filter((modifier) => {
+    if (modifier === 'default') return DEFAULT_FORMS[type] !== undefined;
+    try {
+      validateField({ name: 'probe', type, ...MODIFIER_PROBES[modifier] });
+      return true;
+    } catch {
+      return false;
+    }
+  });
+}
+
+/** A field, added to a model that has rows, gives them a value: it is optional or has a server default. */
+export const fillsExistingRows = (field: FieldSpec): boolean =>
+  field.optional === true || (field.default !== undefined && SERVER_DEFAULT_TYPES.has(field.type));
 
 function positiveInteger(value: string, label: string, field: string): number {
   if (!/^[1-9][0-9]{0,4}$/.test(value))
@@ -289,10 +342,10 @@ export function parseDefault(field: FieldSpec): DefaultValue {
       return { python: JSON.stringify(raw), server: JSON.stringify(raw) };
     case 'int':
     case 'bigint':
-      if (!/^-?(0|[1-9][0-9]{0,17})$/.test(raw)) fail('an integer');
+      if (!/^-?(0|[1-9][0-9]{0,17})$/.test(raw)) fail(DEFAULT_FORMS.int!);
       return { python: raw, server: `text("${raw}")` };
     case 'float':
-      if (!/^-?[0-9]+(\.[0-9]+)?$/.test(raw)) fail('a number such as 1.5');
+      if (!/^-?[0-9]+(\.[0-9]+)?$/.test(raw)) fail(DEFAULT_FORMS.float!);
       return { python: raw.includes('.') ? raw : `${raw}.0`, server: `text("${raw}")` };
     case 'decimal': {
       const scale = field.scale ?? DEFAULT_SCALE;
@@ -304,13 +357,13 @@ export function parseDefault(field: FieldSpec): DefaultValue {
       return { python: `Decimal("${raw}")`, server: `text("${raw}")` };
     }
     case 'bool':
-      if (raw !== 'true' && raw !== 'false') fail('true or false');
+      if (raw !== 'true' && raw !== 'false') fail(DEFAULT_FORMS.bool!);
       return { python: raw === 'true' ? 'True' : 'False', server: raw === 'true' ? 'true()' : 'false()' };
     case 'datetime':
-      if (raw !== 'now') fail('"now" (the current time, timezone-aware)');
+      if (raw !== 'now') fail(DEFAULT_FORMS.datetime!);
       return { python: 'utc_now' };
     case 'uuid':
-      if (raw !== 'random') fail('"random" (a new uuid4 per row)');
+      if (raw !== 'random') fail(DEFAULT_FORMS.uuid!);
       return { python: 'uuid4' };
     default:
       throw new FieldError(

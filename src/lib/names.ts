@@ -160,3 +160,40 @@ export function parseModelName(raw: string, command: string, shadowed: ReadonlyS
   }
   return pascal;
 }
+
+/** Edits (insertions, deletions, substitutions) from `a` to `b`, ignoring case. */
+export function editDistance(a: string, b: string): number {
+  const [from, to] = [a.toLowerCase(), b.toLowerCase()];
+  let previous = Array.from({ length: to.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= from.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= to.length; j++) {
+      row[j] = Math.min(
+        previous[j]! + 1,
+        row[j - 1]! + 1,
+        previous[j - 1]! + (from[i - 1] === to[j - 1] ? 0 : 1),
+      );
+    }
+    previous = row;
+  }
+  return previous[to.length]!;
+}
+
+/** The candidate nearest to `word` (a typo's worth away: two edits, or a third of the word), if one is. */
+export function closestName(word: string, candidates: Iterable<string>): string | undefined {
+  const limit = Math.max(2, Math.floor(word.length / 3));
+  let best: [name: string, distance: number] | undefined;
+  for (const name of candidates) {
+    const distance = editDistance(word, name);
+    if (distance <= limit && (best === undefined || distance < best[1])) best = [name, distance];
+  }
+  return best?.[0];
+}
+
+/** The end of a refusal naming an unknown model: the closest one, or the list of them. */
+export function unknownModel(name: string, models: readonly string[]): string {
+  const closest = closestName(name, models);
+  return closest === undefined
+    ? `no model "${name}"; models: ${models.join(', ') || 'none'}.`
+    : `no model "${name}"; did you mean ${closest}?`;
+}

@@ -2,11 +2,13 @@ import { existsSync } from 'node:fs';
 import type { BaseOptions } from 'yeoman-generator';
 import { ForgeGenerator } from '../lib/base.js';
 import { changeError, writeChangeMigration, type FieldChange } from '../lib/evolution.js';
+import { INTERNAL_MODELS } from '../lib/builtin-models.js';
 import {
   FieldError,
+  fillsExistingRows,
+  parseField,
   parseFields,
   sameField,
-  SERVER_DEFAULT_TYPES,
   fieldNameError,
   validateField,
   type FieldSpec,
@@ -21,10 +23,10 @@ import {
   writeMigration,
   writeModelFile,
 } from '../lib/models.js';
-import { parseModelName, pluralize, singularize, toSnakeCase } from '../lib/names.js';
+import { parseModelName, pluralize, singularize, toSnakeCase, unknownModel } from '../lib/names.js';
 import { columnNameError } from '../lib/fields.js';
 import { linkIds, specPath, type BackRef, type Link, type ModelSpec } from '../lib/spec.js';
-import { askFields } from './prompts.js';
+import { askFields, refusalOf, type FieldQuestions } from './prompts.js';
 
 /** forge:model's options; forge:crud takes them too and forwards them. */
 export type ModelOptions = BaseOptions & {
@@ -171,9 +173,13 @@ export default class ModelGenerator extends ForgeGenerator {
   async initializing(): Promise<void> {
     this._loadForgeConfig();
     this.specs = loadSpecs(this);
-    const name = parseModelName(this.options.name ?? '', 'forge:model', SHADOWED_NAMES);
+    const raw =
+      (this.options.name ?? '').trim() === '' && this._canAsk() ? await this._askName() : this.options.name;
+    const name = parseModelName(raw ?? '', 'forge:model', SHADOWED_NAMES);
     const existing = this.specs.get(name);
     this.isNew = existing === undefined;
+    if (existing !== undefined && raw?.trim() !== name)
+      this.log.info(`"${raw?.trim()}" is the existing model ${name}.`);
     if (this.options.destroy === true) {
       this._planDestroy(name, existing);
       return;
@@ -202,6 +208,7 @@ export default class ModelGenerator extends ForgeGenerator {
       );
     }
     this.changes = [];
+    this.links = [];
     this.unlinked = [];
     this.relinked = [];
     this.touched = new Set();
@@ -229,13 +236,64 @@ export default class ModelGenerator extends ForgeGenerator {
     }
     await this._confirmRemovals();
     let specs = this.options.fields ?? [];
-    if (specs.length === 0 && this.isNew) {
-      specs = await askFields(
-        this,
-        [...this.specs.keys(), this.spec.name].filter((v, i, a) => a.indexOf(v) === i),
+    if (specs.length === 0 && this._asksFields()) specs = await askFields(this, this._fieldQuestions());
+    this._planFields(specs);
+  }
+
+  /** The model name, asked when the command line has none. */
+  async _askName(): Promise<string> {
+    const { model } = await this.prompt<{ model: string }>({
+      type: 'input',
+      name: 'model',
+      message: 'Model name (e.g. BlogPost; an existing one to add fields to it)',
+      validate: (input: string) =>
+        refusalOf(() => parseModelName(input, 'forge:model', SHADOWED_NAMES)) ?? true,
+    });
+    return model;
+  }
+
+  /**
+   * No field spec given: a new model asks for its fields (refused when nobody can answer), an existing one for
+   * fields to add, unless the run does something else (--change, --rename, --remove) or the model is builtin.
+   */
+  _asksFields(): boolean {
+    if (this.isNew) {
+      if (this._canAsk()) return true;
+      throw new Error(
+        `Model ${this.spec.name} needs fields: yo forge:model ${this.spec.name} name:type[:modifier]... (or run it in a terminal to be asked).`,
       );
     }
-    this._planFields(specs);
+    const { change, rename, remove } = this.options;
+    return (
+      this._canAsk() &&
+      this.spec.builtin !== true &&
+      this.options.fromCrud !== true &&
+      change !== true &&
+      rename === undefined &&
+      remove === undefined
+    );
+  }
+
+  /** What askFields needs: the models a reference may point at, the names taken, and this generator's checks. */
+  _fieldQuestions(): FieldQuestions {
+    const { spec } = this;
+    return {
+      model: spec.name,
+      isNew: this.isNew,
+      targets: [...this.specs.keys()].filter((name) => name !== spec.name && !INTERNAL_MODELS.has(name)),
+      taken: [
+        ...spec.fields.flatMap((f) => [f.name, f.relation ?? []].flat()),
+        ...spec.backrefs.map((b) => b.name),
+        ...(spec.links ?? []).flatMap((l) => [l.name, linkIds(l)]),
+      ],
+      check: (text) =>
+        refusalOf(() => {
+          if (/^[^:]*:many=/.test(text)) return this._checkLink(text, []);
+          const field = parseField(text);
+          this._checkTarget(field);
+          this._checkFillsRows(field);
+        }),
+    };
   }
 
   writing(): void {
@@ -383,15 +441,8 @@ export default class ModelGenerator extends ForgeGenerator {
         throw new Error(`"${field.relation ?? field.name}" is already a relationship of ${spec.name}.`);
       }
       this._checkTarget(field);
-      if (
-        !this.isNew &&
-        !field.optional &&
-        !(field.default !== undefined && SERVER_DEFAULT_TYPES.has(field.type))
-      ) {
-        throw new Error(
-          `New required field "${field.name}" needs default=VALUE (str, int, bigint, float, decimal or bool) or optional, so that existing rows of ${spec.table} get a value.`,
-        );
-      }
+      if (field.ref !== undefined && field.ref !== spec.name) this.touched.add(field.ref);
+      this._checkFillsRows(field);
       this.added.push(field);
     }
     if (spec.builtin && (this.added.length > 0 || this.changes.length > 0)) {
@@ -399,6 +450,14 @@ export default class ModelGenerator extends ForgeGenerator {
         `${spec.name} is an authentication model written by forge:database; it cannot be changed with forge:model.`,
       );
     }
+  }
+
+  /** A field added to an existing model must give its rows a value. */
+  _checkFillsRows(field: FieldSpec): void {
+    if (this.isNew || fillsExistingRows(field)) return;
+    throw new Error(
+      `New required field "${field.name}" needs default=VALUE (str, int, bigint, float, decimal or bool) or optional, so that existing rows of ${this.spec.table} get a value.`,
+    );
   }
 
   /** The stored field named `name` (its column, or its relation for a reference); an error names the fields. */
@@ -638,61 +697,68 @@ export default class ModelGenerator extends ForgeGenerator {
   /** `name:many=Model` specs: many-to-many links to existing models, each through its association table. */
   _planLinks(specs: string[], fieldNames: string[]): void {
     this.links = [];
-    const { spec } = this;
-    const tables = new Set([
-      ...[...this.specs.values()].flatMap((s) => [s.table, ...(s.links ?? []).map((l) => l.table)]),
-      spec.table,
-    ]);
     for (const text of specs) {
-      const match = /^([a-z][a-z0-9_]*):many=([A-Za-z][A-Za-z0-9]*)$/.exec(text);
-      if (!match) {
-        throw new Error(
-          `Invalid many-to-many "${text}": expected name:many=Model, e.g. tags:many=Tag (no other modifier).`,
-        );
-      }
-      const [, name = '', model = ''] = match;
-      const existing = (spec.links ?? []).find((l) => l.name === name);
-      if (existing?.model === model) continue;
-      if (existing !== undefined)
-        throw new Error(`"${name}" already links ${spec.name} to ${existing.model}.`);
-      const nameError = fieldNameError(name);
-      if (nameError !== undefined) throw new Error(nameError);
-      // A link to the model itself names the linked row's column after the link: post_id and related_id.
-      const column = model === spec.name ? `${singularize(name)}_id` : undefined;
-      if (column === `${spec.module}_id`) {
-        throw new Error(
-          `"${text}": a link from ${spec.name} to itself needs a name for the linked rows' role, e.g. related:many=${spec.name}.`,
-        );
-      }
-      const target = model === spec.name ? spec : this.specs.get(model);
-      if (target === undefined) {
-        throw new Error(
-          `"${text}": many=${model} names no model; models: ${[...this.specs.keys()].join(', ')}.`,
-        );
-      }
-      const taken = [
-        ...spec.fields.flatMap((f) => [f.name, f.relation]),
-        ...spec.backrefs.map((b) => b.name),
-        ...this.links.map((l) => l.name),
-        ...fieldNames,
-      ];
-      if (taken.includes(name))
-        throw new Error(`"${name}" is already a field or relationship of ${spec.name}.`);
-      const ids = linkIds({ name });
-      if (taken.includes(ids)) {
-        throw new Error(
-          `"${text}": the API would hold its ids in "${ids}", already a field of ${spec.name}; name the link otherwise.`,
-        );
-      }
-      const table = `${spec.module}_${name}`;
-      const tableError = columnNameError(table, 'Table');
-      if (tableError !== undefined) throw new Error(tableError);
-      if (tables.has(table))
-        throw new Error(`"${text}": its association table "${table}" would clash with an existing table.`);
-      tables.add(table);
-      if (model !== spec.name) this.touched.add(model);
-      this.links.push(column === undefined ? { name, model, table } : { name, model, table, column });
+      const link = this._checkLink(text, fieldNames);
+      if (link === undefined) continue;
+      if (link.model !== this.spec.name) this.touched.add(link.model);
+      this.links.push(link);
     }
+  }
+
+  /**
+   * One `name:many=Model` spec, checked against the model, the project's tables and the links planned so far: its
+   * link, or undefined when the model has that link already.
+   */
+  _checkLink(text: string, fieldNames: string[]): Link | undefined {
+    const { spec } = this;
+    const match = /^([a-z][a-z0-9_]*):many=([A-Za-z][A-Za-z0-9]*)$/.exec(text);
+    if (!match) {
+      throw new Error(
+        `Invalid many-to-many "${text}": expected name:many=Model, e.g. tags:many=Tag (no other modifier).`,
+      );
+    }
+    const [, name = '', model = ''] = match;
+    const existing = (spec.links ?? []).find((l) => l.name === name);
+    if (existing?.model === model) return undefined;
+    if (existing !== undefined) throw new Error(`"${name}" already links ${spec.name} to ${existing.model}.`);
+    const nameError = fieldNameError(name);
+    if (nameError !== undefined) throw new Error(nameError);
+    // A link to the model itself names the linked row's column after the link: post_id and related_id.
+    const column = model === spec.name ? `${singularize(name)}_id` : undefined;
+    if (column === `${spec.module}_id`) {
+      throw new Error(
+        `"${text}": a link from ${spec.name} to itself needs a name for the linked rows' role, e.g. related:many=${spec.name}.`,
+      );
+    }
+    const target = model === spec.name ? spec : this.specs.get(model);
+    if (target === undefined) {
+      throw new Error(`"${text}": many=${model} names ${unknownModel(model, [...this.specs.keys()])}`);
+    }
+    const taken = [
+      ...spec.fields.flatMap((f) => [f.name, f.relation]),
+      ...spec.backrefs.map((b) => b.name),
+      ...this.links.map((l) => l.name),
+      ...fieldNames,
+    ];
+    if (taken.includes(name))
+      throw new Error(`"${name}" is already a field or relationship of ${spec.name}.`);
+    const ids = linkIds({ name });
+    if (taken.includes(ids)) {
+      throw new Error(
+        `"${text}": the API would hold its ids in "${ids}", already a field of ${spec.name}; name the link otherwise.`,
+      );
+    }
+    const table = `${spec.module}_${name}`;
+    const tableError = columnNameError(table, 'Table');
+    if (tableError !== undefined) throw new Error(tableError);
+    const tables = [
+      ...[...this.specs.values()].flatMap((s) => [s.table, ...(s.links ?? []).map((l) => l.table)]),
+      ...this.links.map((l) => l.table),
+      spec.table,
+    ];
+    if (tables.includes(table))
+      throw new Error(`"${text}": its association table "${table}" would clash with an existing table.`);
+    return column === undefined ? { name, model, table } : { name, model, table, column };
   }
 
   /** The other side of a many-to-many link: `posts` on Tag for Post.tags. */
@@ -763,16 +829,16 @@ export default class ModelGenerator extends ForgeGenerator {
     return undefined;
   }
 
-  /** fk=table.column and ref=Model must name something that exists. */
+  /** fk=table.column and ref=Model must name something that exists (and close no cycle of required references). */
   _checkTarget(field: FieldSpec): void {
     this._checkCycle(field);
     if (field.ref !== undefined) {
       if (field.ref !== this.spec.name && !this.specs.has(field.ref)) {
+        const key = field.one ? 'one' : 'ref';
         throw new Error(
-          `Field "${field.name}": ref=${field.ref} names no model; models: ${[...this.specs.keys()].join(', ')}.`,
+          `Field "${field.name}": ${key}=${field.ref} names ${unknownModel(field.ref, [...this.specs.keys()])}`,
         );
       }
-      if (field.ref !== this.spec.name) this.touched.add(field.ref);
     }
     if (field.fk !== undefined) {
       const [table, column] = field.fk.split('.');

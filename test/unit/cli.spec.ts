@@ -4,7 +4,7 @@
  * util-linux's `script`).
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -31,6 +31,45 @@ function inTerminal(args: string[], cwd: string, keys: string) {
     },
   );
   return { status: result.status, output: result.stdout + result.stderr };
+}
+
+// eslint-disable-next-line no-control-regex
+const ANSI = /\x1b\[[0-9;?]*[A-Za-z]/g;
+
+/**
+ * Run the bin in a terminal (util-linux `script`) and answer like a user: for each step, wait until the screen
+ * shows `text` (colours left out), then type `keys`. Its exit status and what it showed.
+ */
+async function converse(args: string[], cwd: string, steps: [text: RegExp, keys: string][]) {
+  const command = [BIN, ...args].map((arg) => `'${arg}'`).join(' ');
+  const child = spawn('script', ['-qfec', command, '/dev/null'], { cwd });
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+  const screen = () => output.replace(ANSI, '');
+  let seen = 0;
+  try {
+    for (const [text, keys] of steps) {
+      const deadline = Date.now() + 20_000;
+      while (!text.test(screen().slice(seen))) {
+        if (Date.now() > deadline || child.exitCode !== null) {
+          throw new Error(`Waited for ${String(text)}; the terminal showed:\n${screen().slice(seen)}`);
+        }
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      seen = screen().length;
+      child.stdin.write(keys);
+    }
+    const status = await Promise.race([
+      exited,
+      new Promise<never>((_, reject) => setTimeout(() => reject(new Error('still running')), 20_000)),
+    ]);
+    return { status, output: screen() };
+  } finally {
+    child.stdin.end();
+    if (child.exitCode === null) child.kill();
+  }
 }
 
 describe('the generator-forge bin', function () {
@@ -90,5 +129,30 @@ describe('the generator-forge bin', function () {
     assert.equal(cancelled.status, 0, cancelled.output);
     assert.match(cancelled.output, /Nothing changed: cancelled/);
     assert.match(readFileSync(join(project, 'app', 'models', 'post.py'), 'utf8'), /title/);
+  });
+
+  it('asks for a model in a terminal: its name, a field, its type and modifiers, then writes it', async () => {
+    const down = '\x1b[B';
+    const result = await converse(['model'], project, [
+      [/Model name/, 'Note\r'],
+      [/First field name/, 'views\r'],
+      [/Type of views/, down],
+      [/❯ text/, down],
+      [/❯ int/, '\r'],
+      [/Modifiers of views/, down],
+      [/❯◯ unique/, down],
+      [/❯◯ index/, down],
+      [/❯◯ default/, ' '],
+      [/❯◉ default/, '\r'],
+      [/default: value of views/, '3\r'],
+      [/Next field name/, '\r'],
+      [/Create the model with views:int:default=3\?/, 'y\r'],
+    ]);
+    assert.equal(result.status, 0, result.output);
+    assert.match(
+      readFileSync(join(project, 'app', 'models', 'note.py'), 'utf8'),
+      /views: int = Field\(default=3, sa_column_kwargs=\{"server_default": text\("3"\)\}\)/,
+    );
+    assert.ok(existsSync(join(project, '.forge', 'models', 'Note.json')));
   });
 });

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DATABASES, ORMS } from '../../src/lib/config.js';
+import { scripted } from '../support/answers.js';
 import { listFiles, newProject, runGenerator } from '../support/generate.js';
 import { FORGE_GENERATORS, generatorPath } from '../support/paths.js';
 import helpers from 'yeoman-test';
@@ -404,14 +405,17 @@ describe('forge:crud', () => {
 
   it('asks for the fields of a new model when none is given', async () => {
     const project = await newProject();
-    const names = ['headline', ''];
-    const result = await runCrud(project, ['Story']).withAnswers(
-      { type: 'str', modifiers: 'max=120', confirmed: true },
-      { callback: (answer, { question }) => (question.name === 'name' ? names.shift() : answer) },
-    );
+    const user = scripted({
+      field: ['headline', ''],
+      kind: ['str'],
+      modifiers: [['max']],
+      max: ['120'],
+      confirmed: [true],
+    });
+    const result = await runCrud(project, ['Story']).withAnswers(user.answers, user.options);
     assert.deepEqual(
       result.askedQuestions.map((q) => q.name),
-      ['name', 'type', 'modifiers', 'name', 'confirmed'],
+      ['field', 'kind', 'modifiers', 'max', 'field', 'confirmed'],
     );
     assert.match(read(project, 'app/schemas/story.py'), /headline: Text = Field\(max_length=120\)/);
   });

@@ -1,5 +1,13 @@
 import assert from 'node:assert/strict';
-import { FieldError, parseDefault, parseField, parseFields } from '../../src/lib/fields.js';
+import {
+  DEFAULT_FORMS,
+  FIELD_TYPES,
+  FieldError,
+  modifiersFor,
+  parseDefault,
+  parseField,
+  parseFields,
+} from '../../src/lib/fields.js';
 import { insertAtNeedle } from '../../src/lib/python.js';
 import { Imports, pyCall } from '../../src/lib/render.js';
 
@@ -179,5 +187,32 @@ describe('documentation', () => {
       assert.match(readme, new RegExp(`^\\| \`${type}\` \\|`, 'm'), `README row for ${type}`);
       assert.match(usage, new RegExp(`^  ${type} `, 'm'), `USAGE row for ${type}`);
     }
+  });
+
+  it('offers per type the modifiers parseField takes for it, and a default exactly where parseDefault has one', () => {
+    for (const type of FIELD_TYPES) {
+      const offered = modifiersFor(type);
+      const takesDefault = (() => {
+        try {
+          parseDefault({ name: 'probe', type, default: 'x' });
+          return true;
+        } catch (error) {
+          return !/is not supported/.test((error as Error).message);
+        }
+      })();
+      assert.equal(offered.includes('default'), takesDefault, type);
+      assert.equal(offered.includes('default'), DEFAULT_FORMS[type] !== undefined, type);
+    }
+    assert.deepEqual(modifiersFor('str'), ['optional', 'unique', 'index', 'max', 'default']);
+    assert.deepEqual(modifiersFor('decimal'), [
+      'optional',
+      'unique',
+      'index',
+      'precision',
+      'scale',
+      'default',
+    ]);
+    assert.deepEqual(modifiersFor('bigint'), ['optional', 'unique', 'index', 'default', 'fk']);
+    assert.deepEqual(modifiersFor('json'), ['optional']);
   });
 });

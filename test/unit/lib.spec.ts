@@ -2,6 +2,9 @@ import { comparePrefixes, includeRouter } from '../../src/lib/registry.js';
 import assert from 'node:assert/strict';
 import { DATABASES, parseChoice } from '../../src/lib/config.js';
 import {
+  closestName,
+  editDistance,
+  unknownModel,
   pluralize,
   singularize,
   withArticle,
@@ -52,6 +55,23 @@ describe('lib/names', () => {
     }
     assert.equal(pluralize('address'), 'addresses');
     assert.equal(pluralize('day'), 'days');
+  });
+});
+
+describe('lib/names: the closest name', () => {
+  it('counts edits, ignoring case', () => {
+    assert.equal(editDistance('Usr', 'User'), 1);
+    assert.equal(editDistance('post', 'Post'), 0);
+    assert.equal(editDistance('kitten', 'sitting'), 3);
+    assert.equal(editDistance('', 'Tag'), 3);
+  });
+
+  it('suggests a name a typo away, or lists the models', () => {
+    assert.equal(closestName('Usr', ['Post', 'User', 'RefreshToken']), 'User');
+    assert.equal(closestName('Catgory', ['Category', 'Tag']), 'Category');
+    assert.equal(closestName('Nobody', ['Post', 'User']), undefined);
+    assert.equal(unknownModel('Usr', ['Post', 'User']), 'no model "Usr"; did you mean User?');
+    assert.equal(unknownModel('Nobody', ['Post', 'User']), 'no model "Nobody"; models: Post, User.');
   });
 });
 

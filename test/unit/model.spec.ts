@@ -3,6 +3,7 @@ import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DATABASES, ORMS } from '../../src/lib/config.js';
+import { scripted } from '../support/answers.js';
 import { listFiles, newProject, runGenerator } from '../support/generate.js';
 import { FORGE_GENERATORS, generatorPath } from '../support/paths.js';
 
@@ -23,6 +24,12 @@ function headRevision(project: string): string {
   const revisions = texts.map((text) => /^revision: str = "([0-9a-f]+)"/m.exec(text)![1]!);
   return revisions.find((revision) => !revised.has(revision))!;
 }
+
+/** What a run said with log.info (yeoman-test's adapter spies on it). */
+const said = (result: { generator: { log: { info: unknown } } }) =>
+  (result.generator.log.info as { mock: { calls: { arguments: unknown[] }[] } }).mock.calls.map((c) =>
+    String(c.arguments[0]),
+  );
 
 describe('forge:model', () => {
   for (const database of DATABASES) {
@@ -132,44 +139,285 @@ describe('forge:model', () => {
     assert.equal(migrations(project).length, 1);
   });
 
-  it('asks for the fields one by one when none is given', async () => {
+  describe('asked in a terminal: yo forge:model with no field spec', () => {
+    const fields = (project: string, model: string) =>
+      (JSON.parse(read(project, `.forge/models/${model}.json`)) as { fields: Record<string, unknown>[] })
+        .fields;
+
+    it('asks for the fields one by one: a type, the modifiers of that type, a reference, a link', async () => {
+      const project = await newProject();
+      const user = scripted({
+        field: ['headline', 'writer', 'tags', ''],
+        kind: ['str', 'ref', 'many'],
+        modifiers: [['index', 'max']],
+        max: ['120'],
+        target: ['User', 'User'],
+        optional: [false],
+        ondelete: ['cascade'],
+        confirmed: [true],
+      });
+      const result = await runModel(project, ['Story']).withAnswers(user.answers, user.options);
+      assert.deepEqual(
+        result.askedQuestions.map((q) => q.name),
+        [
+          ...['field', 'kind', 'modifiers', 'max'],
+          ...['field', 'kind', 'target', 'optional', 'ondelete'],
+          ...['field', 'kind', 'target'],
+          ...['field', 'confirmed'],
+        ],
+      );
+      assert.deepEqual(user.unused(), {});
+      assert.deepEqual(
+        fields(project, 'Story').map((f) => [f['name'], f['max'], f['ondelete']]),
+        [
+          ['headline', 120, undefined],
+          ['writer_id', undefined, 'cascade'],
+        ],
+      );
+      assert.match(read(project, 'app/models/story.py'), /^story_tags = Table\(/m);
+    });
+
+    it('asks for the model name when it is missing, checked as typed; without a terminal, refuses in one line', async () => {
+      const project = await newProject();
+      const user = scripted({
+        model: ['', 'Blog-Post', 'class', 'BlogPost'],
+        field: ['title', ''],
+        kind: ['text'],
+        modifiers: [[]],
+        confirmed: [true],
+      });
+      await runModel(project, []).withAnswers(user.answers, user.options);
+      assert.deepEqual(
+        user.refusals.map((r) => r.message),
+        [
+          'Model name is missing: yo forge:model <Name> [field specs...]',
+          'Model name "Blog-Post" is not an identifier: use letters and digits, e.g. BlogPost.',
+          'Model name "class" is a Python keyword.',
+        ],
+      );
+      assert.deepEqual(
+        fields(project, 'BlogPost').map((f) => f['name']),
+        ['title'],
+      );
+      const before = snapshot(project);
+      await assert.rejects(runModel(project, [], { defaults: true }), /^Error: Model name is missing/);
+      await assert.rejects(
+        runModel(project, ['Comment'], { defaults: true }),
+        /Model Comment needs fields: yo forge:model Comment name:type\[:modifier\]\.\.\./,
+      );
+      assert.deepEqual(snapshot(project), before);
+    });
+
+    it('refuses a reserved, invalid, taken or missing field name as it is typed, before asking its type', async () => {
+      const project = await newProject();
+      const user = scripted({
+        field: ['order', '123bad', 'id', 'created_at', '', 'title', 'title', 'body', ''],
+        kind: ['str', 'text'],
+        modifiers: [[], []],
+        confirmed: [true],
+      });
+      const result = await runModel(project, ['Note']).withAnswers(user.answers, user.options);
+      assert.deepEqual(
+        user.refusals.map((r) => [r.answer, r.message]),
+        [
+          [
+            'order',
+            'Field name "order" is a reserved SQL word on PostgreSQL, MySQL or SQLite; choose another name.',
+          ],
+          [
+            '123bad',
+            'Field name "123bad" must be snake_case: a lowercase letter, then lowercase letters, digits or "_".',
+          ],
+          ['id', 'Field name "id" is taken: every model has an integer primary key "id".'],
+          [
+            'created_at',
+            'Field name "created_at" is taken by the timestamps (use --no-timestamps to define your own).',
+          ],
+          ['', 'A model needs at least one field.'],
+          ['title', 'Note already has a field or relationship "title".'],
+        ],
+      );
+      // The type was asked twice: never for a refused name.
+      assert.equal(result.askedQuestions.filter((q) => q.name === 'kind').length, 2);
+      assert.deepEqual(
+        fields(project, 'Note').map((f) => f['name']),
+        ['title', 'body'],
+      );
+    });
+
+    it('offers the modifiers that apply to each type and checks each value as it is given', async () => {
+      const project = await newProject();
+      const user = scripted({
+        field: ['code', 'price', 'notes', 'seen_on', 'owner_id', 'payload', ''],
+        kind: ['str', 'decimal', 'text', 'date', 'int', 'json'],
+        modifiers: [
+          ['unique', 'max', 'default'],
+          ['precision', 'scale', 'default'],
+          [],
+          ['optional'],
+          ['fk'],
+          [],
+        ],
+        max: ['0', '8'],
+        default: ['too-long-for-eight', 'ABC', '12345.5', '1234.5'],
+        precision: ['x', '6'],
+        scale: ['7', '2'],
+        fk: ['users', 'users.id'],
+        ondelete: ['cascade'],
+        confirmed: [true],
+      });
+      await runModel(project, ['Item']).withAnswers(user.answers, user.options);
+      assert.deepEqual(user.offered['modifiers'], [
+        ['optional', 'unique', 'index', 'max', 'default'],
+        ['optional', 'unique', 'index', 'precision', 'scale', 'default'],
+        ['optional'],
+        ['optional', 'unique', 'index'],
+        ['optional', 'unique', 'index', 'default', 'fk'],
+        ['optional'],
+      ]);
+      assert.deepEqual(
+        user.refusals.map((r) => [r.name, r.message]),
+        [
+          ['max', 'Field "code": max must be a positive integer, got "0".'],
+          [
+            'default',
+            'Field "code": default "too-long-for-eight" is not a valid str; expected at most 8 characters.',
+          ],
+          ['precision', 'Field "price": precision must be a positive integer, got "x".'],
+          ['scale', 'Field "price": scale cannot exceed precision.'],
+          [
+            'default',
+            'Field "price": default "12345.5" is not a valid decimal; expected a decimal with at most 4 digits before and 2 after the point.',
+          ],
+          ['fk', 'Field "owner_id": fk must be table.column, got "users".'],
+        ],
+      );
+      // A plain foreign key that is required cannot be set to NULL when its row goes.
+      assert.deepEqual(user.offered['ondelete'], [['restrict', 'cascade']]);
+      assert.deepEqual(
+        fields(project, 'Item').map((f) =>
+          Object.entries(f)
+            .map(([k, v]) => `${k}=${String(v)}`)
+            .join(' '),
+        ),
+        [
+          'name=code unique=true max=8 default=ABC type=str',
+          'name=price precision=6 scale=2 default=1234.5 type=decimal',
+          'name=notes type=text',
+          'name=seen_on optional=true type=date',
+          'name=owner_id fk=users.id ondelete=cascade type=int',
+          'name=payload type=json',
+        ],
+      );
+    });
+
+    it('offers user models and the model itself as a separate choice, set-null only when optional; a refused field is fixed, not retyped', async () => {
+      const project = await newProject();
+      const user = scripted({
+        field: ['name', 'parent', ''],
+        kind: ['str', 'ref'],
+        modifiers: [[]],
+        target: ['Category', 'Category'],
+        optional: [false, true],
+        ondelete: ['restrict', 'set-null'],
+        confirmed: [true],
+      });
+      const result = await runModel(project, ['Category']).withAnswers(user.answers, user.options);
+      // RefreshToken is authentication's own; Category is offered as "Category (itself)".
+      assert.deepEqual(user.offered['target'], [
+        ['User', 'Category'],
+        ['User', 'Category'],
+      ]);
+      assert.deepEqual(user.offered['ondelete'], [
+        ['restrict', 'cascade'],
+        ['restrict', 'cascade', 'set-null'],
+      ]);
+      assert.deepEqual(
+        result.askedQuestions.map((q) => q.name),
+        [
+          ...['field', 'kind', 'modifiers'],
+          ...['field', 'kind', 'target', 'optional', 'ondelete'],
+          ...['target', 'optional', 'ondelete'],
+          ...['field', 'confirmed'],
+        ],
+      );
+      assert.ok(
+        said(result).includes(
+          'Field "parent": a required reference from Category to itself leaves no way to create the first Category; make it optional (parent:ref=Category:optional). Fix parent:',
+        ),
+        said(result).join('\n'),
+      );
+      assert.deepEqual(
+        fields(project, 'Category').map((f) => [f['name'], f['ref'], f['optional'], f['ondelete']]),
+        [
+          ['name', undefined, undefined, undefined],
+          ['parent_id', 'Category', true, 'set-null'],
+        ],
+      );
+    });
+
+    it('on an existing model, asks for fields to add: a taken name is refused, a required field without default is fixed', async () => {
+      const project = await newProject();
+      await runModel(project, ['Post', 'title:str']);
+      const user = scripted({
+        field: ['title', 'rating', ''],
+        kind: ['int'],
+        modifiers: [[], ['default']],
+        default: ['five', '5'],
+        confirmed: [true],
+      });
+      const result = await runModel(project, ['post']).withAnswers(user.answers, user.options);
+      assert.deepEqual(
+        result.askedQuestions.map((q) => q.name),
+        ['field', 'kind', 'modifiers', 'modifiers', 'default', 'field', 'confirmed'],
+      );
+      assert.deepEqual(
+        user.refusals.map((r) => r.message),
+        [
+          'Post already has a field or relationship "title".',
+          'Field "rating": default "five" is not a valid int; expected an integer.',
+        ],
+      );
+      assert.equal(said(result)[0], '"post" is the existing model Post.');
+      assert.match(said(result)[1]!, /^New required field "rating" needs default=VALUE .* Fix rating:$/);
+      assert.deepEqual(fields(project, 'Post').at(-1), { name: 'rating', default: '5', type: 'int' });
+    });
+
+    it('a "no" at the confirmation writes nothing and says so as the bin exits 0 for', async () => {
+      const project = await newProject();
+      const before = snapshot(project);
+      const user = scripted({ field: ['title', ''], kind: ['str'], modifiers: [[]], confirmed: [false] });
+      await assert.rejects(
+        runModel(project, ['Post']).withAnswers(user.answers, user.options),
+        (error: Error) => error.message === 'Nothing changed: cancelled.',
+      );
+      assert.deepEqual(snapshot(project), before);
+    });
+  });
+
+  it('names the existing model a lowercase name targets, and the closest model to an unknown one', async () => {
     const project = await newProject();
-    const names = ['headline', 'writer', 'tags', ''];
-    const types = ['str', 'ref', 'many'];
-    const targets = ['User', 'User'];
-    const result = await runModel(project, ['Story']).withAnswers(
-      { modifiers: 'max=120:index', target: 'User', optional: false, ondelete: 'cascade', confirmed: true },
-      {
-        callback: (answer, { question }) =>
-          question.name === 'name'
-            ? names.shift()
-            : question.name === 'type'
-              ? types.shift()
-              : question.name === 'target'
-                ? targets.shift()
-                : answer,
-      },
-    );
-    assert.deepEqual(
-      result.askedQuestions.map((q) => q.name),
+    await runModel(project, ['Post', 'title:str']);
+    const result = await runModel(project, ['post', 'title:str']);
+    assert.deepEqual(said(result), [
+      '"post" is the existing model Post.',
+      'Post: nothing to change (the fields are already defined).',
+    ]);
+    for (const [spec, message] of [
+      ['author:ref=Usr', /^Error: Field "author_id": ref=Usr names no model "Usr"; did you mean User\?$/],
+      ['profile:one=Usr', /^Error: Field "profile_id": one=Usr names no model "Usr"; did you mean User\?$/],
+      ['tags:many=Pots', /^Error: "tags:many=Pots": many=Pots names no model "Pots"; did you mean Post\?$/],
       [
-        ...['name', 'type', 'modifiers'],
-        ...['name', 'type', 'target', 'optional', 'ondelete'],
-        ...['name', 'type', 'target'],
-        ...['name', 'confirmed'],
+        'owner:ref=Nobody',
+        /^Error: Field "owner_id": ref=Nobody names no model "Nobody"; models: Post, RefreshToken, User\.$/,
       ],
-    );
-    const spec = JSON.parse(read(project, '.forge/models/Story.json')) as { fields: { name: string }[] };
-    assert.deepEqual(
-      spec.fields.map((f) => f.name),
-      ['headline', 'writer_id'],
-    );
-    assert.match(read(project, 'app/models/story.py'), /^story_tags = Table\(/m);
+    ] as const) {
+      await assert.rejects(runModel(project, ['Comment', 'body:text', spec]), message);
+    }
   });
 
   describe('bad input: a clear error, nothing written', () => {
     const cases: [string, string[], RegExp][] = [
-      ['no model name', [], /Model name is missing/],
       ['a name that is not an identifier', ['Blog-Post', 'a:str'], /is not an identifier/],
       ['a Python keyword', ['class', 'a:str'], /is a Python keyword/],
       ['a name that shadows an import', ['SQLModel', 'a:str'], /would shadow/],
@@ -183,7 +431,11 @@ describe('forge:model', () => {
       ['an unknown modifier', ['Post', 'a:str:primary'], /unknown modifier "primary"/],
       ['a duplicated field', ['Post', 'a:str', 'a:int'], /"a" is defined twice/],
       ['a reserved SQL word', ['Post', 'select:str'], /reserved SQL word/],
-      ['a ref to a model that does not exist', ['Post', 'owner:ref=Nobody'], /ref=Nobody names no model/],
+      [
+        'a ref to a model that does not exist',
+        ['Post', 'owner:ref=Nobody'],
+        /ref=Nobody names no model "Nobody"/,
+      ],
       [
         'a required reference to the model itself',
         ['Category', 'name:str', 'parent:ref=Category'],
