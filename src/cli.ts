@@ -82,7 +82,8 @@ async function main(argv: string[]): Promise<number> {
   // The generators' own messages stay; Yeoman's frame around a refusal ("An error occured while running...") goes.
   const log = adapter.log as unknown as { error: (...args: unknown[]) => unknown };
   const error = log.error.bind(log);
-  log.error = (...parts: unknown[]) => (verbose ? error(...parts) : log);
+  log.error = (...parts: unknown[]) =>
+    verbose || !String(parts[0]).startsWith('An error occured while running') ? error(...parts) : log;
   const Environment = EnvironmentBase as unknown as new (options: object) => {
     register(path: string, meta: { namespace: string }): unknown;
     create(namespace: string, options: object): Promise<{ help(): string }>;

@@ -2,6 +2,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import Generator, { type BaseOptions } from 'yeoman-generator';
 import { CONFIG_KEY, findProjectRoot } from '../lib/base.js';
+import { takeOverCommit, writtenFiles } from '../lib/commit.js';
 import { DATABASES, ORMS, parseChoice, templateContext, type ForgeConfig } from '../lib/config.js';
 import { renderFiles } from '../lib/files.js';
 import { registryLines } from '../lib/registry.js';
@@ -34,9 +35,12 @@ export default class AppGenerator extends Generator<Partial<ForgeConfig>, AppOpt
   declare targetDir: string;
   /** The target is a forge project already: this run re-renders it. */
   declare existing: boolean;
+  /** The install phase created .venv and installed the project into it. */
+  installed = false;
 
   constructor(args: string[], options: AppOptions) {
     super(args, options);
+    takeOverCommit(this);
     declareOptions(this);
   }
 
@@ -96,13 +100,19 @@ export default class AppGenerator extends Generator<Partial<ForgeConfig>, AppOpt
 
   async install(): Promise<void> {
     if (this._skipInstall()) return;
-    await installPythonEnvironment(this, this.destinationRoot());
+    this.installed = await installPythonEnvironment(this, this.destinationRoot());
   }
 
   end(): void {
     if (!this.existing && this.options.git !== false) initRepository(this, this.destinationRoot());
-    this.log.ok(`Created ${this.forge.projectName} in ${this.destinationRoot()}`);
-    this.log(nextSteps(this.forge, this.destinationRoot(), this.env.cwd, !this._skipInstall()));
+    const { created, updated } = writtenFiles(this);
+    const files = (count: number, what: string) => `${count} file${count === 1 ? '' : 's'} ${what}`;
+    this.log.ok(
+      this.existing
+        ? `${this.forge.projectName} in ${this.destinationRoot()}: ${files(created, 'created')}, ${files(updated, 'updated')}`
+        : `Created ${this.forge.projectName} in ${this.destinationRoot()}: ${files(created, 'written')}`,
+    );
+    this.log(nextSteps(this.forge, this.destinationRoot(), this.env.cwd, this.installed));
   }
 
   /** `--skip-install`: yo passes it camelCased, a plain argument list keeps the dash. */

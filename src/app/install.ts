@@ -1,10 +1,10 @@
-import { spawnSync } from 'node:child_process';
-import { relative } from 'node:path';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import type Generator from 'yeoman-generator';
 import type { ForgeConfig } from '../lib/config.js';
 
 interface Step {
-  label: string;
   command: string;
   args: string[];
 }
@@ -17,58 +17,125 @@ function hasCommand(command: string): boolean {
 export function installSteps(useUv: boolean): Step[] {
   if (useUv) {
     return [
-      { label: 'Creating .venv (uv)', command: 'uv', args: ['venv', '.venv'] },
-      {
-        label: 'Installing dependencies (uv)',
-        command: 'uv',
-        args: ['pip', 'install', '--python', '.venv/bin/python', '-e', '.[dev]'],
-      },
+      { command: 'uv', args: ['venv', '.venv'] },
+      { command: 'uv', args: ['pip', 'install', '--python', '.venv/bin/python', '-e', '.[dev]'] },
     ];
   }
   return [
-    { label: 'Creating .venv', command: 'python3', args: ['-m', 'venv', '.venv'] },
+    { command: 'python3', args: ['-m', 'venv', '.venv'] },
     {
-      label: 'Installing dependencies (pip)',
       command: '.venv/bin/python',
-      args: ['-m', 'pip', 'install', '--progress-bar', 'on', '-e', '.[dev]'],
+      args: ['-m', 'pip', 'install', '--disable-pip-version-check', '-e', '.[dev]'],
     },
   ];
 }
 
+const INDENT = '    ';
+
+/** A command as the user would type it: `-e '.[dev]'`, quoted where a shell would expand it. */
+const shown = (step: Step) =>
+  [step.command, ...step.args].map((arg) => (/^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg}'`)).join(' ');
+const SPINNER = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
+
 /**
- * Create the project's virtual environment and install it, showing the installer's own progress. A failure
- * keeps the project and tells what to run by hand.
+ * Run one step with its output indented beneath the line that announced it. On a terminal a last line turns
+ * while the step runs (pip is silent for long stretches); uv on a terminal draws its own progress instead.
  */
-export async function installPythonEnvironment(generator: Generator, projectDir: string): Promise<void> {
-  const steps = installSteps(hasCommand('uv'));
+function runStep(step: Step, cwd: string, write: (text: string) => void): Promise<string | undefined> {
+  const terminal = process.stderr.isTTY === true;
+  if (terminal && step.command === 'uv') {
+    const result = spawnSync(step.command, step.args, { cwd, stdio: 'inherit' });
+    return Promise.resolve(failure(result.status, result.error));
+  }
+  return new Promise((resolve) => {
+    const started = Date.now();
+    let frame = 0;
+    const status = () =>
+      `${INDENT}${SPINNER[frame++ % SPINNER.length]} ${Math.round((Date.now() - started) / 1000)} s`;
+    const clear = terminal ? '\r\x1b[K' : '';
+    const ticker = terminal ? setInterval(() => write(`${clear}${status()}`), 100) : undefined;
+    let pending = '';
+    const output = (chunk: Buffer) => {
+      const lines = (pending + chunk.toString()).split(/\r?\n/);
+      pending = lines.pop() ?? '';
+      for (const line of lines) write(`${clear}${INDENT}${line}\n`);
+    };
+    const child = spawn(step.command, step.args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout.on('data', output);
+    child.stderr.on('data', output);
+    const done = (reason: string | undefined) => {
+      clearInterval(ticker);
+      if (pending !== '') write(`${clear}${INDENT}${pending}\n`);
+      else write(clear);
+      resolve(reason);
+    };
+    child.on('error', (error) => done(error.message));
+    child.on('close', (code) => done(failure(code, undefined)));
+  });
+}
+
+const failure = (status: number | null, error: Error | undefined) =>
+  error !== undefined ? error.message : status === 0 ? undefined : `exited with ${status ?? 'a signal'}`;
+
+/**
+ * Create the project's virtual environment and install it: the phase is announced, each command shown with its
+ * output beneath, and a last line says how it ended. A failure keeps the project and tells what to run by hand.
+ */
+export async function installPythonEnvironment(generator: Generator, projectDir: string): Promise<boolean> {
+  const useUv = hasCommand('uv');
+  const steps = installSteps(useUv);
+  const started = Date.now();
+  const write = (text: string) => generator.log.write(text);
+  write(`\nInstalling the Python environment into .venv (${useUv ? 'uv' : 'pip'}):\n`);
   for (const step of steps) {
-    generator.log.info(`${step.label}: ${step.command} ${step.args.join(' ')}`);
-    const result = spawnSync(step.command, step.args, { cwd: projectDir, stdio: 'inherit' });
-    if (result.status !== 0) {
-      const manual = steps.map((s) => `  ${s.command} ${s.args.join(' ')}`).join('\n');
+    write(`  $ ${shown(step)}\n`);
+    const reason = await runStep(step, projectDir, write);
+    if (reason !== undefined) {
+      const manual = steps.map((s) => `  ${shown(s)}`).join('\n');
       generator.log.error(
-        `Installing the Python environment failed (${step.command} ${result.error?.message ?? `exited with ${result.status}`}). ` +
+        `Installing the Python environment failed (${step.command} ${reason}). ` +
           `The project is kept; install it by hand from ${projectDir}:\n${manual}`,
       );
-      return;
+      return false;
     }
+  }
+  generator.log.ok(`Python environment ready in .venv (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+  return true;
+}
+
+/** The server, user and database of DATABASE_URL in the project's .env (the file the app reads). */
+function databaseOf(
+  projectDir: string,
+): { host: string; port: string; user: string; password: boolean; name: string } | undefined {
+  const env = join(projectDir, '.env');
+  if (!existsSync(env)) return undefined;
+  const value = /^DATABASE_URL=(.+)$/m.exec(readFileSync(env, 'utf8'))?.[1]?.trim();
+  if (value === undefined) return undefined;
+  try {
+    const url = new URL(value);
+    const name = decodeURIComponent(url.pathname.slice(1));
+    const user = decodeURIComponent(url.username);
+    return { host: url.hostname, port: url.port, user, password: url.password !== '', name };
+  } catch {
+    return undefined;
   }
 }
 
-/** The commands to run next, printed at the end. */
+/** The commands to run next, printed at the end: for the database the project's .env names. */
 export function nextSteps(config: ForgeConfig, projectDir: string, cwd: string, installed: boolean): string {
   const cd = relative(cwd, projectDir);
   const lines = ['', 'Next steps:'];
   if (cd !== '') lines.push(`  cd ${cd}`);
   if (!installed) lines.push(`  python3 -m venv .venv && .venv/bin/pip install -e '.[dev]'`);
   lines.push('  source .venv/bin/activate');
-  if (config.database === 'postgresql') {
+  const db = config.database === 'sqlite' ? undefined : databaseOf(projectDir);
+  if (db !== undefined && config.database === 'postgresql') {
+    const port = db.port === '' ? '' : ` -p ${db.port}`;
+    lines.push(`  createdb -h ${db.host}${port} -U ${db.user} ${db.name}    # once: DATABASE_URL in .env`);
+  } else if (db !== undefined && config.database === 'mysql') {
+    const port = db.port === '' ? '' : ` -P ${db.port}`;
     lines.push(
-      `  createdb -h 127.0.0.1 -U postgres ${config.packageName}    # once; see DATABASE_URL in .env`,
-    );
-  } else if (config.database === 'mysql') {
-    lines.push(
-      `  mysql -h 127.0.0.1 -u root -e 'CREATE DATABASE ${config.packageName} CHARACTER SET utf8mb4'    # once; see .env`,
+      `  mysql -h ${db.host}${port} -u ${db.user}${db.password ? ' -p' : ''} -e 'CREATE DATABASE ${db.name} CHARACTER SET utf8mb4'    # once: DATABASE_URL in .env`,
     );
   }
   lines.push('  alembic upgrade head');

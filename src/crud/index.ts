@@ -3,7 +3,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { ForgeGenerator } from '../lib/base.js';
 import { renderFiles } from '../lib/files.js';
 import { parseFields, type FieldSpec } from '../lib/fields.js';
-import { loadSpecs, writeWithoutPrompt } from '../lib/models.js';
+import { ownFile } from '../lib/commit.js';
+import { loadSpecs } from '../lib/models.js';
 import { parseModelName } from '../lib/names.js';
 import { insertAtNeedle, NEEDLES, removeLines } from '../lib/python.js';
 import {
@@ -189,6 +190,10 @@ export default class CrudGenerator extends ForgeGenerator {
     this.queueTask({ method: () => this._writeResource(), taskName: 'writeResource', queueName: 'writing' });
   }
 
+  end(): void {
+    this._printAtEnd();
+  }
+
   /** --destroy: the resource must exist and be as forge wrote it (or --force); forge:model destroys the model. */
   async _planDestroy(existing: ModelSpec | undefined, fields: string[]): Promise<void> {
     if (this.record === undefined || existing === undefined) {
@@ -225,9 +230,9 @@ export default class CrudGenerator extends ForgeGenerator {
     if (current) {
       const table = this.destroyTable;
       this.fs.write(path, removeLines(current, [routerImport(table), routerInclude(table)]));
-      writeWithoutPrompt(this, path);
+      ownFile(this, path);
     }
-    this.log.ok(`${this.modelName} resource removed: ${Object.keys(this.record!.files).join(', ')}.`);
+    this._atEnd('ok', `${this.modelName} resource removed: ${Object.keys(this.record!.files).join(', ')}.`);
   }
 
   _writeResource(): void {
@@ -253,7 +258,7 @@ export default class CrudGenerator extends ForgeGenerator {
       const full = this.destinationPath(path);
       files[path] = sha256(this.fs.read(full)!);
       // Files as forge wrote them are updated without a question; new and edited ones go through Yeoman.
-      if (existsSync(full) && !this.edited.has(path)) writeWithoutPrompt(this, full);
+      if (existsSync(full) && !this.edited.has(path)) ownFile(this, full);
     }
     const record: ResourceRecord = {
       prefix: context.prefix,
@@ -266,9 +271,11 @@ export default class CrudGenerator extends ForgeGenerator {
     const recordPath = this.destinationPath(`.forge/resources/${spec.name}.json`);
     const recorded = existsSync(recordPath);
     this.fs.writeJSON(recordPath, record, undefined, 2);
-    if (recorded) writeWithoutPrompt(this, recordPath);
+    if (recorded) ownFile(this, recordPath);
     this._registerRouter('write', spec.table);
-    this.log.ok(`/api/v1${context.prefix}: ${spec.name} resource registered in ${AGGREGATOR}.`);
+    if (!recorded) {
+      this._atEnd('ok', `/api/v1${context.prefix}: ${spec.name} resource registered in ${AGGREGATOR}.`);
+    }
   }
 
   /** The files among `paths` that exist and differ from what forge wrote (the hashes in the resource's record). */
@@ -320,7 +327,7 @@ export default class CrudGenerator extends ForgeGenerator {
     content = includeRouter(content, table, prefixes.set(table, this._prefix(specs.get(this.modelName))));
     if (mode === 'write' && content !== current) {
       this.fs.write(path, content);
-      writeWithoutPrompt(this, path);
+      ownFile(this, path);
     }
   }
 

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import type { BaseOptions } from 'yeoman-generator';
 import { ForgeGenerator } from '../lib/base.js';
-import { loadSpecs, writeWithoutPrompt } from '../lib/models.js';
+import { ownFile } from '../lib/commit.js';
+import { loadSpecs } from '../lib/models.js';
 import { inChainOrder, mergeMigrations, migrationIdentity, parseRevision } from '../lib/migrations.js';
 import { loadRecords } from '../lib/registry.js';
 import type { ModelSpec } from '../lib/spec.js';
@@ -295,7 +296,7 @@ export default class ImportGenerator extends ForgeGenerator {
       if (existsSync(target) && readFileSync(target).equals(content)) continue;
       // The steps refused to rewrite a file edited by hand (unless --force): what comes back is theirs.
       this.fs.write(target, content);
-      writeWithoutPrompt(this, target);
+      ownFile(this, target);
       changed++;
     }
     return changed;

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import Generator from 'yeoman-generator';
+import { takeOverCommit } from './commit.js';
 import { DATABASES, ORMS, parseChoice, type ForgeConfig } from './config.js';
 
 /** The refusal a user's own "no" ends a run with: the bin exits 0 for it. */
@@ -31,6 +32,24 @@ export function findProjectRoot(start: string): string | undefined {
  */
 export class ForgeGenerator extends Generator {
   declare forge: ForgeConfig;
+
+  /** What the run did and what to run next, said after the list of files written (see _atEnd). */
+  readonly #atEnd: [kind: 'ok' | 'info', text: string][] = [];
+
+  constructor(...args: ConstructorParameters<typeof Generator>) {
+    super(...args);
+    takeOverCommit(this);
+  }
+
+  /** A line for the end of the run: Yeoman lists the files it writes after the writing phase. */
+  _atEnd(kind: 'ok' | 'info', text: string): void {
+    this.#atEnd.push([kind, text]);
+  }
+
+  /** The lines of _atEnd; a generator that has some calls it from its end(). */
+  _printAtEnd(): void {
+    for (const [kind, text] of this.#atEnd) this.log[kind](text);
+  }
 
   _loadForgeConfig(): ForgeConfig {
     if (this.config.get('database') === undefined) {

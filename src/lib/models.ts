@@ -6,6 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import ejs from 'ejs';
 import type Generator from 'yeoman-generator';
+import { ownFile } from './commit.js';
 import type { ForgeConfig } from './config.js';
 import type { FieldSpec } from './fields.js';
 import { listFiles } from './files.js';
@@ -43,7 +44,7 @@ export function loadSpecs(generator: Generator): Map<string, ModelSpec> {
 export function saveSpec(generator: Generator, spec: ModelSpec): void {
   const path = generator.destinationPath(specPath(spec.name));
   generator.fs.writeJSON(path, spec, undefined, 2);
-  writeWithoutPrompt(generator, path);
+  ownFile(generator, path);
 }
 
 /** The text of app/models/<module>.py for a spec. */
@@ -227,16 +228,7 @@ export function writeModelFile(
   const edited =
     previous !== undefined && isModelFileEdited(generator, previous.spec, previous.specs, config);
   generator.fs.write(path, modelFileContent(generator, spec, specs, config));
-  if (previous !== undefined && !edited) writeWithoutPrompt(generator, path);
-}
-
-/**
- * Files forge owns (.forge specs) or only adds lines to at their needles skip Yeoman's overwrite prompt: the
- * user's content in them is kept either way.
- */
-export function writeWithoutPrompt(generator: Generator, path: string): void {
-  const file = generator.fs.store.get(path) as { conflicter?: string };
-  file.conflicter = 'force';
+  if (previous !== undefined && !edited) ownFile(generator, path);
 }
 
 export const modelImport = (spec: ModelSpec) => `from app.models.${spec.module} import ${spec.name}`;
@@ -250,7 +242,7 @@ export function registerModel(generator: Generator, spec: ModelSpec): void {
   content = insertAtNeedle(content, NEEDLES.modelImports, [modelImport(spec)], name, { sorted: true });
   content = insertAtNeedle(content, NEEDLES.modelExports, [modelExport(spec)], name, { sorted: true });
   generator.fs.write(path, content);
-  writeWithoutPrompt(generator, path);
+  ownFile(generator, path);
 }
 
 /** Take the model's lines out of the registry (those a user edited away are simply not there). */
@@ -260,7 +252,7 @@ export function unregisterModel(generator: Generator, spec: ModelSpec): void {
     path,
     removeLines(generator.fs.read(path) ?? '', [modelImport(spec), modelExport(spec)]),
   );
-  writeWithoutPrompt(generator, path);
+  ownFile(generator, path);
 }
 
 interface ConstraintLines {

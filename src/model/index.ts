@@ -308,7 +308,7 @@ export default class ModelGenerator extends ForgeGenerator {
       this.unlinked.length === 0 &&
       this.relinked.length === 0
     ) {
-      this.log.info(`${this.spec.name}: nothing to change (the fields are already defined).`);
+      this._atEnd('info', `${this.spec.name}: nothing to change (the fields are already defined).`);
       return;
     }
     const before = new Map(this.specs);
@@ -342,7 +342,8 @@ export default class ModelGenerator extends ForgeGenerator {
         b.model === spec.name && b.relation === link.name ? { ...b, relation: name } : b,
       );
       this.specs.set(target.name, { ...target, backrefs });
-      this.log.info(
+      this._atEnd(
+        'info',
         `${spec.name}.${link.name} is now ${spec.name}.${name} (${linkIds({ name })}); its table ${link.table} keeps its name: no migration.`,
       );
     }
@@ -355,7 +356,7 @@ export default class ModelGenerator extends ForgeGenerator {
     }
     if (this.isNew) registerModel(this, spec);
     if (this.options.skipMigration === true || this.options['skip-migration'] === true) {
-      this.log.info('Migration skipped: run `alembic revision --autogenerate -m "..."` and review it.');
+      this._atEnd('info', 'Migration skipped: run `alembic revision --autogenerate -m "..."` and review it.');
       return;
     }
     const files: string[] = [];
@@ -366,11 +367,12 @@ export default class ModelGenerator extends ForgeGenerator {
     for (const link of this.links) files.push(writeLinkMigration(this, spec, link, this.specs));
     if (this.changes.length > 0) {
       const file = writeChangeMigration(this, this.spec, before, this.forge, this.changes);
-      if (file === undefined) this.log.info(`${spec.table}: the change is in Python only; no migration.`);
+      if (file === undefined)
+        this._atEnd('info', `${spec.table}: the change is in Python only; no migration.`);
       else files.push(file);
     }
     for (const file of files) {
-      this.log.ok(`Migration alembic/versions/${file}; apply it with: alembic upgrade head`);
+      this._atEnd('ok', `Migration alembic/versions/${file}; apply it with: alembic upgrade head`);
     }
   }
 
@@ -676,22 +678,28 @@ export default class ModelGenerator extends ForgeGenerator {
     this.fs.delete(this.destinationPath(`app/models/${spec.module}.py`));
     this.fs.delete(this.destinationPath(specPath(spec.name)));
     unregisterModel(this, spec);
-    this.log.ok(
+    this._atEnd(
+      'ok',
       `${spec.name} removed: app/models/${spec.module}.py, its registry lines and ${specPath(spec.name)}.`,
     );
     if (this.options.skipMigration === true || this.options['skip-migration'] === true) {
-      this.log.info('Migration skipped: run `alembic revision --autogenerate -m "..."` and review it.');
+      this._atEnd('info', 'Migration skipped: run `alembic revision --autogenerate -m "..."` and review it.');
       return;
     }
     // The association tables first: they reference the table.
     for (const link of spec.links ?? []) {
       const file = writeLinkMigration(this, spec, link, before, true);
-      this.log.ok(`Migration alembic/versions/${file} drops ${link.table}.`);
+      this._atEnd('ok', `Migration alembic/versions/${file} drops ${link.table}.`);
     }
     const file = writeMigration(this, spec, before, this.forge, undefined, true);
-    this.log.ok(
+    this._atEnd(
+      'ok',
       `Migration alembic/versions/${file} drops ${spec.table}; apply it with: alembic upgrade head`,
     );
+  }
+
+  end(): void {
+    this._printAtEnd();
   }
 
   /** `name:many=Model` specs: many-to-many links to existing models, each through its association table. */

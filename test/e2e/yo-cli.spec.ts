@@ -69,6 +69,18 @@ describe('e2e: the yo CLI', function () {
     const output = await mustRun(YO, ['forge', 'demo', '--defaults'], { cwd: work, env, timeoutMs: 480_000 });
     assert.match(output, /Next steps:/);
     assert.match(output, /alembic upgrade head/);
+    // Honest output: files the generators own are created or updated, never "force"d; no word of npm; the
+    // install announced, then its commands with their output indented beneath; a summary after the file list.
+    assert.doesNotMatch(output, /^\s*force /m);
+    assert.doesNotMatch(output, /package\.json/);
+    const install = output.indexOf('Installing the Python environment into .venv (uv):');
+    assert.ok(install > output.lastIndexOf('create '), output);
+    assert.match(
+      output.slice(install),
+      /^ {2}\$ uv pip install --python \.venv\/bin\/python -e '\.\[dev\]'\n( {4}.*\n)+/m,
+    );
+    assert.match(output, /Python environment ready in \.venv/);
+    assert.match(output, /Created demo in .*: \d+ files written/);
     const project = join(work, 'demo');
     const bin = join(project, '.venv', 'bin');
     assert.ok(existsSync(join(bin, 'uvicorn')), `the install phase created .venv:\n${output}`);

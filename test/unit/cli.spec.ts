@@ -121,6 +121,31 @@ describe('the generator-forge bin', function () {
     assert.equal(existsSync(join(work, 'bad')), false);
   });
 
+  it('labels each file for what happens to it, never "force", and reports after the list', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'forge-cli-'));
+    const created = forge(['new', 'shop', '--defaults', '--skip-install', '--no-git'], dir);
+    assert.match(created.stderr, /^ +create shop\/\.yo-rc\.json$/m);
+    assert.match(created.stderr, /^ +create shop\/\.forge\/models\/User\.json$/m);
+    assert.match(created.stderr, /Created shop in .*: \d+ files written\n/);
+    const shop = join(dir, 'shop');
+    assert.equal(forge(['crud', 'Post', 'title:str'], shop).status, 0);
+    const changed = forge(['model', 'Post', 'body:text:optional'], shop);
+    assert.equal(changed.status, 0, changed.stderr);
+    const output = changed.stderr;
+    for (const line of [
+      /^ +update \.forge\/models\/Post\.json$/m,
+      /^ +update app\/models\/post\.py$/m,
+      /^ +update app\/schemas\/post\.py$/m,
+      /^identical app\/routers\/v1\/posts\.py$/m,
+      /^ +create alembic\/versions\/\w+_add_body_to_posts\.py$/m,
+    ]) {
+      assert.match(output, line);
+    }
+    assert.doesNotMatch(output + created.stderr, /^ +force /m);
+    // What was done comes after the files, not before them.
+    assert.ok(output.lastIndexOf('Migration alembic/versions/') > output.lastIndexOf('update '), output);
+  });
+
   it('exits 130 on Ctrl-C at a question, and 0 when the user answers no', () => {
     const interrupted = inTerminal(['new'], work, '\\003');
     assert.equal(interrupted.status, 130, interrupted.output);
