@@ -31,11 +31,11 @@ export function installSteps(useUv: boolean): Step[] {
 }
 
 const INDENT = '    ';
+const SPINNER = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
 
 /** A command as the user would type it: `-e '.[dev]'`, quoted where a shell would expand it. */
 const shown = (step: Step) =>
   [step.command, ...step.args].map((arg) => (/^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg}'`)).join(' ');
-const SPINNER = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
 
 /**
  * Run one step with its output indented beneath the line that announced it. On a terminal a last line turns

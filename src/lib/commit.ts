@@ -30,7 +30,6 @@ interface PendingFile {
 interface EnvironmentInternals {
   adapter: { log: Record<string, unknown> & { write: (text: string) => unknown } };
   sharedFs: {
-    get: (path: string) => PendingFile;
     pipeline: (
       options: { filter: (file: PendingFile) => boolean },
       ...transforms: unknown[]
