@@ -20,6 +20,7 @@ const COMMANDS: Record<string, [generator: string, arguments: string, summary: s
   model: ['model', '<Name> [fields...]', 'create or change a model (yo forge:model)'],
   crud: ['crud', '<Name> [fields...]', 'REST endpoints for a model (yo forge:crud)'],
   import: ['import', '<domain.yml>', 'a whole domain from one YAML file (yo forge:import)'],
+  auth: ['auth', '', 'JWT authentication for a project made with --no-auth (yo forge:auth)'],
   docker: ['docker', '', 'Dockerfile and docker-compose.yml (yo forge:docker)'],
 };
 

@@ -1,6 +1,7 @@
-import type { FileEntry } from '../lib/files.js';
-import type { TemplateContext } from '../lib/config.js';
-import type { RegistryLines } from '../lib/registry.js';
+import type Generator from 'yeoman-generator';
+import type { ForgeConfig, TemplateContext } from '../lib/config.js';
+import { renderFiles, type FileEntry } from '../lib/files.js';
+import { projectContext, type RegistryLines } from '../lib/registry.js';
 
 /** The registry lines render the router aggregator with every resource the project has. */
 export type AppContext = TemplateContext & { registry: RegistryLines };
@@ -22,3 +23,8 @@ export const APP_FILES: readonly FileEntry<AppContext>[] = [
   { to: 'tests/test_health.py' },
   { to: 'tests/test_openapi.py' },
 ];
+
+/** Render the application frame for `config` (forge:auth renders it again when it adds authentication). */
+export function writeAppFiles(generator: Generator, config: ForgeConfig, templates?: string): void {
+  renderFiles(generator, APP_FILES, projectContext(generator, config), templates);
+}

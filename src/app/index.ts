@@ -3,13 +3,11 @@ import { basename, resolve } from 'node:path';
 import Generator, { type BaseOptions } from 'yeoman-generator';
 import { CONFIG_KEY, findProjectRoot } from '../lib/base.js';
 import { takeOverCommit, writtenFiles } from '../lib/commit.js';
-import { DATABASES, ORMS, parseChoice, templateContext, type ForgeConfig } from '../lib/config.js';
-import { renderFiles } from '../lib/files.js';
-import { registryLines } from '../lib/registry.js';
+import { DATABASES, ORMS, parseChoice, type ForgeConfig } from '../lib/config.js';
 import { descriptionError, projectNameError, toPackageName } from '../lib/names.js';
 import { initRepository } from './git.js';
 import { installPythonEnvironment, nextSteps } from './install.js';
-import { APP_FILES } from './files.js';
+import { writeAppFiles } from './files.js';
 import { DEFAULT_ANSWERS, DEFAULT_PROJECT_NAME, declareOptions, questions, type Answers } from './prompts.js';
 
 type AppOptions = BaseOptions & {
@@ -91,11 +89,12 @@ export default class AppGenerator extends Generator<Partial<ForgeConfig>, AppOpt
     this.destinationRoot(this.targetDir);
     this.config.set({ ...this.forge });
     await this.composeWith('forge:database');
+    if (this.forge.auth) await this.composeWith('forge:auth');
     if (this.forge.docker) await this.composeWith('forge:docker');
   }
 
   writing(): void {
-    renderFiles(this, APP_FILES, { ...templateContext(this.forge), registry: registryLines(this) });
+    writeAppFiles(this, this.forge);
   }
 
   async install(): Promise<void> {
@@ -150,10 +149,11 @@ export default class AppGenerator extends Generator<Partial<ForgeConfig>, AppOpt
     const stored = { ...config, auth: config.auth ?? false };
     for (const key of ['database', 'orm', 'auth'] as const) {
       if (this.known[key] !== undefined && this.known[key] !== stored[key]) {
-        const flag = (on: boolean | undefined) => (on ? '--auth' : '--no-auth');
         throw new Error(
           key === 'auth'
-            ? `${this.targetDir} was made with ${flag(stored.auth)}; switching to ${flag(this.known.auth)} is not supported.`
+            ? stored.auth
+              ? `${this.targetDir} has authentication; removing it (--no-auth) is not supported.`
+              : `${this.targetDir} was made with --no-auth; add authentication with: yo forge:auth`
             : `${this.targetDir} is a ${stored[key]} project; changing --${key} to ${this.known[key]} is not supported.`,
         );
       }

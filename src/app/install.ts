@@ -78,12 +78,17 @@ const failure = (status: number | null, error: Error | undefined) =>
   error !== undefined ? error.message : status === 0 ? undefined : `exited with ${status ?? 'a signal'}`;
 
 /**
- * Create the project's virtual environment and install it: the phase is announced, each command shown with its
- * output beneath, and a last line says how it ended. A failure keeps the project and tells what to run by hand.
+ * Create the project's virtual environment (unless `into` is `existing`: forge:auth adds dependencies to the one
+ * there is) and install the project into it: the phase is announced, each command shown with its output beneath,
+ * and a last line says how it ended. A failure keeps the project and tells what to run by hand.
  */
-export async function installPythonEnvironment(generator: Generator, projectDir: string): Promise<boolean> {
+export async function installPythonEnvironment(
+  generator: Generator,
+  projectDir: string,
+  into: 'new' | 'existing' = 'new',
+): Promise<boolean> {
   const useUv = hasCommand('uv');
-  const steps = installSteps(useUv);
+  const steps = installSteps(useUv).slice(into === 'new' ? 0 : 1);
   const started = Date.now();
   const write = (text: string) => generator.log.write(text);
   write(`\nInstalling the Python environment into .venv (${useUv ? 'uv' : 'pip'}):\n`);

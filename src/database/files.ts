@@ -1,11 +1,18 @@
 import { randomBytes } from 'node:crypto';
-import type { FileEntry } from '../lib/files.js';
+import type Generator from 'yeoman-generator';
+import type { ForgeConfig } from '../lib/config.js';
+import { renderFiles, type FileEntry } from '../lib/files.js';
+import { writeBuiltinModels } from '../lib/models.js';
+import { projectContext } from '../lib/registry.js';
 import type { DatabaseContext } from './index.js';
 
 /** Long enough to pass the settings' validation, plainly not a secret, and refused in production. */
 const SECRET_KEY_PLACEHOLDER = 'change-me-to-a-random-secret-of-at-least-32-characters';
 
-/** What forge:database writes: the database layer, the users resource, Alembic, settings and tests. */
+/**
+ * What forge:database writes: the database layer, the users resource, Alembic, settings and tests (forge:auth
+ * writes authentication's own files; these follow the project's `auth` in a few lines).
+ */
 export const DATABASE_FILES: readonly FileEntry<DatabaseContext>[] = [
   { to: 'pyproject.toml' },
   { to: '.env.example', from: 'env.example', with: () => ({ secretKey: SECRET_KEY_PLACEHOLDER }) },
@@ -20,7 +27,6 @@ export const DATABASE_FILES: readonly FileEntry<DatabaseContext>[] = [
   { to: 'app/core/config.py', with: () => ({ secretKeyPlaceholder: SECRET_KEY_PLACEHOLDER }) },
   { to: 'app/core/security.py' },
   { to: 'app/core/common_passwords.txt' },
-  { to: 'app/core/tokens.py', when: (c) => c.auth },
   { to: 'app/core/database/__init__.py' },
   { to: 'app/core/database/base.py' },
   { to: 'app/core/database/types.py' },
@@ -38,18 +44,12 @@ export const DATABASE_FILES: readonly FileEntry<DatabaseContext>[] = [
   { to: 'app/schemas/types.py' },
   { to: 'app/schemas/listing.py' },
   { to: 'app/schemas/user.py' },
-  { to: 'app/schemas/auth.py', when: (c) => c.auth },
   { to: 'app/crud/__init__.py' },
   { to: 'app/crud/conflicts.py' },
   { to: 'app/crud/listing.py' },
   { to: 'app/crud/user.py' },
-  { to: 'app/crud/refresh_token.py', when: (c) => c.auth },
-  { to: 'app/routers/dependencies.py', when: (c) => c.auth },
   { to: 'app/routers/params.py' },
   { to: 'app/routers/v1/users.py' },
-  { to: 'app/routers/v1/auth.py', when: (c) => c.auth },
-  { to: 'app/routers/v1/account.py', when: (c) => c.auth },
-  { to: 'app/cli.py', when: (c) => c.auth },
   { to: 'alembic.ini' },
   { to: 'alembic/env.py' },
   { to: 'alembic/script.py.mako' },
@@ -60,7 +60,10 @@ export const DATABASE_FILES: readonly FileEntry<DatabaseContext>[] = [
   { to: 'tests/test_user_crud.py' },
   { to: 'tests/api/__init__.py' },
   { to: 'tests/api/test_users.py' },
-  { to: 'tests/api/test_auth.py', when: (c) => c.auth },
-  { to: 'tests/api/test_account.py', when: (c) => c.auth },
-  { to: 'tests/test_cli.py', when: (c) => c.auth },
 ];
+
+/** Render the database layer for `config`, and the users model (forge:auth renders it again when it adds auth). */
+export function writeDatabaseFiles(generator: Generator, config: ForgeConfig, templates?: string): void {
+  renderFiles(generator, DATABASE_FILES, projectContext(generator, config), templates);
+  writeBuiltinModels(generator, config, (model) => model.authOnly !== true);
+}

@@ -8,8 +8,9 @@ import ejs from 'ejs';
 import type Generator from 'yeoman-generator';
 import { ownFile } from './commit.js';
 import type { ForgeConfig } from './config.js';
-import type { FieldSpec } from './fields.js';
-import { listFiles } from './files.js';
+import { parseFields, type FieldSpec } from './fields.js';
+import { BUILTIN_MODELS } from './builtin-models.js';
+import { listFiles, templatesOf } from './files.js';
 import { newMigration } from './migrations.js';
 import { insertAtNeedle, NEEDLES, removeLines } from './python.js';
 import {
@@ -26,7 +27,7 @@ import { linkIds, specPath, SPEC_DIR, type Link, type ModelSpec } from './spec.j
 
 /** Templates shared by every generator that writes models live with forge:model. */
 export function modelTemplate(generator: Generator, path: string): string {
-  return join(generator.templatePath(), '..', '..', 'model', 'templates', `${path}.ejs`);
+  return join(templatesOf(generator, 'model'), `${path}.ejs`);
 }
 
 /** Every stored spec of the project, by model name (in-memory writes of this run included). */
@@ -417,4 +418,34 @@ export function nestedCall(indent: string, outer: string, inner: string, args: s
   const oneLine = `${indent}${outer}(${inner}(${args.join(', ')}))`;
   if (oneLine.length <= 100) return oneLine;
   return `${indent}${outer}(\n${pyCall(`${indent}    `, inner, args)}\n${indent})`;
+}
+
+/**
+ * The builtin models `which` selects (forge:database's users, forge:auth's refresh tokens) go through the model
+ * machinery: spec, model file and, the first time, the migration chained to the head.
+ */
+export function writeBuiltinModels(
+  generator: Generator,
+  config: ForgeConfig,
+  which: (model: (typeof BUILTIN_MODELS)[number]) => boolean,
+): void {
+  const specs = loadSpecs(generator);
+  for (const model of BUILTIN_MODELS.filter(which)) {
+    const stored = specs.get(model.name);
+    const spec: ModelSpec = stored ?? {
+      name: model.name,
+      table: model.table,
+      module: model.module,
+      doc: model.doc,
+      timestamps: true,
+      fields: parseFields(model.fields),
+      backrefs: [],
+      builtin: true,
+    };
+    specs.set(spec.name, spec);
+    saveSpec(generator, spec);
+    writeModelFile(generator, spec, specs, config);
+    // The registry's template already imports these models.
+    if (stored === undefined) writeMigration(generator, spec, specs, config);
+  }
 }

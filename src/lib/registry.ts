@@ -6,6 +6,7 @@
  */
 import { basename } from 'node:path';
 import type Generator from 'yeoman-generator';
+import { templateContext, type ForgeConfig } from './config.js';
 import { listFiles } from './files.js';
 import { loadSpecs, modelExport, modelImport } from './models.js';
 import { compareSortKeys, insertAtNeedle, NEEDLES } from './python.js';
@@ -72,6 +73,11 @@ export function registryLines(generator: Generator) {
     routerIncludes: routers.map((r) => routerInclude(r.table)),
     sortedWith,
   };
+}
+
+/** What the project-wide templates (the frame's, the database layer's, auth's) receive: the settings, the registry. */
+export function projectContext(generator: Generator, config: ForgeConfig) {
+  return { ...templateContext(config), registry: registryLines(generator) };
 }
 
 /** Sort `extra` into `base` as insertAtNeedle's sorted mode does. */

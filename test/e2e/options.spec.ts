@@ -3,11 +3,12 @@
  * description of its own, and forge:crud resources made with --table, --no-timestamps and --prefix, with
  * --skip-tests, and with --skip-migration (whose migration `alembic revision --autogenerate` then writes, as the
  * README says). It migrates, matches its models, passes its own tests and linters, and serves each resource where
- * its options put it.
+ * its options put it. Then forge:auth adds authentication: a migration on the head, still clean and tested, and
+ * its resources need a signed-in user.
  */
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { DATABASES, type Orm } from '../../src/lib/config.js';
 import { runGenerator } from '../support/generate.js';
 import { call } from '../support/http.js';
@@ -19,6 +20,7 @@ import {
   withServer,
   type E2EProject,
 } from '../support/project.js';
+import { uv } from '../support/python.js';
 
 /** Each database meets the other ORM than in the alphabetical first pick, so both ORMs meet the options. */
 const ORM_OF: Record<(typeof DATABASES)[number], Orm> = {
@@ -103,6 +105,41 @@ for (const database of DATABASES) {
         // ondelete=set-null: the memo stays, its tag cleared.
         assert.equal((await call(base, 'DELETE', `/blog/tags/${tag.json['id']}`)).status, 204);
         assert.equal((await call(base, 'GET', `/memos/${memo.json['id']}`)).json['tag_id'], null);
+      });
+    });
+
+    it('gains authentication with forge:auth: migrated on the head, clean, its resources now need a token', async () => {
+      // Its install phase adds the new dependencies to the project's .venv, with uv as a user who has it.
+      const uvBin = await uv();
+      const path = process.env['PATH'];
+      if (uvBin !== 'uv') process.env['PATH'] = `${dirname(uvBin)}:${path}`;
+      try {
+        await runGenerator(generatorPath('auth'))
+          .withGenerators(FORGE_GENERATORS)
+          .cd(project!.root)
+          .withOptions({ defaults: true, force: false, skipInstall: false });
+      } finally {
+        process.env['PATH'] = path;
+      }
+      await inProject('alembic', ['upgrade', 'head']);
+      assert.match(await inProject('alembic', ['check']), /No new upgrade operations detected/);
+      await passGeneratedTests(project!);
+      await inProject('ruff', ['check', '--no-cache', '.']);
+      await inProject('ruff', ['format', '--no-cache', '--check', '.']);
+      await inProject('mypy', ['--no-incremental']);
+      await withServer(project!, async (base) => {
+        assert.equal((await call(base, 'GET', '/memos')).status, 401);
+        assert.equal((await call(base, 'GET', '/blog/tags')).status, 401);
+        const ada = { username: 'ada', email: 'ada@example.com', password: 'analytical-1' };
+        assert.equal((await call(base, 'POST', '/auth/register', { json: ada })).status, 201);
+        const login = await call(base, 'POST', '/auth/login', {
+          form: { username: ada.username, password: ada.password },
+        });
+        assert.equal(login.status, 200, JSON.stringify(login.json));
+        const token = login.json['access_token'] as string;
+        const memos = await call(base, 'GET', '/memos', { token });
+        assert.equal(memos.status, 200, JSON.stringify(memos.json));
+        assert.equal(memos.json['total'], 1, 'the rows written before authentication are kept');
       });
     });
   });

@@ -9,6 +9,7 @@ export const generatorPath = (name: string): string => join(GENERATORS, name);
 
 /** Every forge generator, by namespace, for yeoman-test's withGenerators. */
 export const FORGE_GENERATORS: [string, { namespace: string }][] = [
+  'auth',
   'crud',
   'database',
   'docker',

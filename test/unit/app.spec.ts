@@ -180,13 +180,13 @@ describe('forge (app)', () => {
       assert.equal(readdirSync(join(project, 'alembic', 'versions')).length, 1);
     });
 
-    it('cannot be switched on or off in an existing project', async () => {
+    it('is not switched by a re-run: forge:auth adds it', async () => {
       const first = await runApp()
         .withArguments(['api'])
         .withOptions({ auth: false, defaults: true, skipInstall: true });
       await assert.rejects(
         runApp(first.cwd).withArguments(['api']).withOptions({ auth: true, skipInstall: true }),
-        /was made with --no-auth; switching to --auth is not supported/,
+        /was made with --no-auth; add authentication with: yo forge:auth/,
       );
     });
 
@@ -238,7 +238,7 @@ describe('forge (app)', () => {
   describe('composition', () => {
     it('composes forge:database by namespace', async () => {
       const result = await runGenerator(generatorPath('app'))
-        .withMockedGenerators(['forge:database'])
+        .withMockedGenerators(['forge:database', 'forge:auth'])
         .withArguments(['api'])
         .withOptions({ defaults: true, skipInstall: true, git: false });
       const mocked = result.mockedGenerators['forge:database'] as { mock: { callCount(): number } };

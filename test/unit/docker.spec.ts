@@ -210,7 +210,7 @@ describe('forge:docker', () => {
   it('is composed by `yo forge` by namespace when Docker is chosen, and only then', async () => {
     for (const docker of [true, false]) {
       const result = await runGenerator(generatorPath('app'))
-        .withMockedGenerators(['forge:database', 'forge:docker'])
+        .withMockedGenerators(['forge:database', 'forge:auth', 'forge:docker'])
         .withArguments(['api'])
         .withOptions({ docker, defaults: true, skipInstall: true, git: false });
       const mocked = result.mockedGenerators['forge:docker'] as { mock: { callCount(): number } };
