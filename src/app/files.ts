@@ -19,6 +19,7 @@ export const APP_FILES: readonly FileEntry<AppContext>[] = [
   { to: 'app/routers/__init__.py' },
   { to: 'app/routers/health.py' },
   { to: 'app/routers/v1/__init__.py' },
+  { to: 'tests/test_cors.py' },
   { to: 'tests/test_errors.py' },
   { to: 'tests/test_health.py' },
   { to: 'tests/test_openapi.py' },

@@ -173,6 +173,12 @@ describe('forge (app)', () => {
       yeomanAssert.noFileContent(join(project, 'app/routers/v1/users.py'), /superuser/);
       yeomanAssert.noFileContent(join(project, 'pyproject.toml'), /pyjwt/);
       yeomanAssert.noFileContent(join(project, 'app/models/__init__.py'), /RefreshToken/);
+      // No Authorization header to let through or WWW-Authenticate to expose.
+      yeomanAssert.fileContent(
+        join(project, 'app/core/middleware.py'),
+        /^CORS_HEADERS = \("Content-Type",\)$/m,
+      );
+      yeomanAssert.noFileContent(join(project, 'app/core/middleware.py'), /WWW-Authenticate/);
       assert.equal(
         (readJson(join(project, '.yo-rc.json'))['generator-forge'] as { auth: boolean }).auth,
         false,

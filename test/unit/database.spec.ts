@@ -54,6 +54,7 @@ const COMMON_FILES = [
   'tests/api/test_users.py',
   'tests/conftest.py',
   'tests/test_config.py',
+  'tests/test_cors.py',
   'tests/test_database.py',
   'tests/test_errors.py',
   'tests/test_health.py',
@@ -143,6 +144,31 @@ describe('forge:database', () => {
           );
           assert.match(config, /MAX_REQUEST_BYTES: int = Field\(default=1_048_576, ge=1\)/);
           assert.match(config, /PASSWORD_MIN_LENGTH: int = Field\(default=8, ge=8, le=128\)/);
+        });
+
+        it('adds CORS only for the origins of CORS_ORIGINS, outside the body size limit; off by default', () => {
+          assert.match(read('app/core/config.py'), /CORS_ORIGINS: Annotated\[list\[str\], NoDecode\] = \[\]/);
+          const main = read('app/main.py');
+          const sizeLimit = main.indexOf('add_middleware(BodySizeLimitMiddleware');
+          const cors = main.search(
+            /if settings\.CORS_ORIGINS:\n(\s+#.*\n)*\s+application\.add_middleware\(\n\s+CORSMiddleware,/,
+          );
+          assert.ok(
+            sizeLimit > 0 && cors > sizeLimit,
+            'CORSMiddleware added after (outside) the body size limit',
+          );
+          assert.match(main, /allow_credentials=True,\n\s+allow_methods=CORS_METHODS,/);
+          assert.match(
+            read('app/core/middleware.py'),
+            /^CORS_HEADERS = \("Authorization", "Content-Type"\)$/m,
+          );
+          assert.match(
+            read('.env.example'),
+            /^# CORS_ORIGINS=https:\/\/app\.example\.com,http:\/\/localhost:5173$/m,
+          );
+          assert.doesNotMatch(read('.env'), /^CORS_ORIGINS=/m);
+          assert.match(read('README.md'), /^\| `CORS_ORIGINS` \| empty: no CORS headers \|/m);
+          assert.match(read('pyproject.toml'), /"pydantic-settings>=2\.7"/);
         });
 
         it('bounds connecting and every statement, the way its driver can', () => {
