@@ -91,7 +91,8 @@ export async function installPythonEnvironment(
   const steps = installSteps(useUv).slice(into === 'new' ? 0 : 1);
   const started = Date.now();
   const write = (text: string) => generator.log.write(text);
-  write(`\nInstalling the Python environment into .venv (${useUv ? 'uv' : 'pip'}):\n`);
+  const what = into === 'new' ? 'the Python environment' : 'the new dependencies';
+  write(`\nInstalling ${what} into .venv (${useUv ? 'uv' : 'pip'}):\n`);
   for (const step of steps) {
     write(`  $ ${shown(step)}\n`);
     const reason = await runStep(step, projectDir, write);
