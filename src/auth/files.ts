@@ -15,5 +15,6 @@ export const AUTH_FILES: readonly FileEntry<DatabaseContext>[] = [
   { to: 'app/cli.py' },
   { to: 'tests/api/test_auth.py' },
   { to: 'tests/api/test_account.py' },
+  { to: 'tests/api/test_sessions.py' },
   { to: 'tests/test_cli.py' },
 ];

@@ -31,6 +31,10 @@ export const BUILTIN_MODELS: readonly (Pick<ModelSpec, 'name' | 'table' | 'modul
       'token_hash:str:max=64:unique:index',
       'expires_at:datetime',
       'revoked_at:datetime:optional',
+      'session_id:uuid:index',
+      'session_started_at:datetime',
+      'user_agent:str:max=255:optional',
+      'ip_address:str:max=45:optional',
     ],
   },
 ];

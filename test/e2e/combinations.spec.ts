@@ -134,10 +134,37 @@ for (const { database, orm, auth } of CASES) {
           assert.equal(root.status, 200, JSON.stringify(root.json));
           const users = await call(base, 'GET', '/users', { token: root.json['access_token'] as string });
           assert.deepEqual([users.status, users.json['total']], [200, 2]);
+          // Sessions: each login is one, listed with its client; one signed out, then all of them.
+          const rootToken = root.json['access_token'] as string;
+          const second = await call(base, 'POST', '/auth/login', {
+            form: { username: 'root', password: 'root-password' },
+          });
+          const listed = await call(base, 'GET', '/users/me/sessions', { token: rootToken });
+          const sessions = listed.json as unknown as { id: string; user_agent: string }[];
+          assert.deepEqual([listed.status, sessions.length], [200, 2], JSON.stringify(listed.json));
+          assert.equal(sessions[0]!.user_agent, 'node');
+          const ended = await call(base, 'DELETE', `/users/me/sessions/${sessions[1]!.id}`, {
+            token: rootToken,
+          });
+          assert.equal(ended.status, 204);
+          const refreshOf = (pair: typeof root) =>
+            call(base, 'POST', '/auth/refresh', { json: { refresh_token: pair.json['refresh_token'] } });
+          assert.equal((await refreshOf(root)).status, 401);
+          const stillLive = await refreshOf(second);
+          assert.equal(stillLive.status, 200, JSON.stringify(stillLive.json));
           const logout = await call(base, 'POST', '/auth/logout', {
-            json: { refresh_token: root.json['refresh_token'] },
+            json: { refresh_token: stillLive.json['refresh_token'] },
           });
           assert.equal(logout.status, 204);
+          assert.equal((await refreshOf(stillLive)).status, 401);
+          const third = await call(base, 'POST', '/auth/login', {
+            form: { username: 'root', password: 'root-password' },
+          });
+          const all = await call(base, 'POST', '/auth/logout-all', { token: rootToken });
+          assert.equal(all.status, 204);
+          assert.equal((await refreshOf(third)).status, 401);
+          const none = await call(base, 'GET', '/users/me/sessions', { token: rootToken });
+          assert.deepEqual(none.json, []);
         });
       });
 

@@ -1,4 +1,4 @@
-/** Files that only an --auth project has (forge:database writes them, plus the refresh-tokens migration). */
+/** Files that only an --auth project has (forge:auth writes them, plus the refresh-tokens migration). */
 export const AUTH_FILES = [
   '.forge/models/RefreshToken.json',
   'app/cli.py',
@@ -11,5 +11,6 @@ export const AUTH_FILES = [
   'app/schemas/auth.py',
   'tests/api/test_account.py',
   'tests/api/test_auth.py',
+  'tests/api/test_sessions.py',
   'tests/test_cli.py',
 ];
