@@ -13,7 +13,7 @@
  */
 import { isMap, isScalar, LineCounter, parseDocument, type Node, type Pair, type YAMLMap } from 'yaml';
 import { FieldError, parseFields, type FieldSpec } from '../lib/fields.js';
-import { parseModelName } from '../lib/names.js';
+import { parseModelName, unknownModel } from '../lib/names.js';
 import type { ModelSpec } from '../lib/spec.js';
 
 export interface DomainField {
@@ -263,9 +263,8 @@ function checkTargets(
   for (const model of models) {
     for (const field of model.fields) {
       if (field.target === undefined || known.has(field.target)) continue;
-      const names = [...known].sort().join(', ');
       errors.push(
-        `${file}:${field.line}: ${model.name}.${field.name}: ${field.target} is no model of the file or the project (${names})`,
+        `${file}:${field.line}: ${model.name}.${field.name}: ${unknownModel(field.target, [...known].sort())}`,
       );
     }
   }

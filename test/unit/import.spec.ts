@@ -123,7 +123,7 @@ describe('forge:import', () => {
         /^domain\.yml:8: Post\.renamed: "headline" is not among the fields of Post/,
         /^domain\.yml:9: Post\.crud\.owner: "title" must be a field of Post with ref=User/,
         /^domain\.yml:13: User is an authentication model/,
-        /^domain\.yml:5: Post\.author: Usr is no model of the file or the project/,
+        /^domain\.yml:5: Post\.author: no model "Usr"; did you mean User\?/,
         /^domain\.yml:2: required references form a cycle \(Post -> B -> Post\)/,
       ]) {
         assert.ok(
