@@ -97,7 +97,10 @@ describe('the generator-forge bin', function () {
   it('refuses an unknown command in one line, exit 1', () => {
     const result = forge(['nope'], work);
     assert.equal(result.status, 1);
-    assert.match(result.stderr, /^error: unknown command "nope"; commands: new, model, crud, import, auth, docker/);
+    assert.match(
+      result.stderr,
+      /^error: unknown command "nope"; commands: new, model, crud, import, auth, docker/,
+    );
     assert.equal(result.stderr.trim().split('\n').length, 1);
   });
 
