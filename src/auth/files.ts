@@ -7,6 +7,7 @@ import type { DatabaseContext } from '../database/index.js';
  */
 export const AUTH_FILES: readonly FileEntry<DatabaseContext>[] = [
   { to: 'app/core/tokens.py' },
+  { to: 'app/core/rate_limit.py' },
   { to: 'app/schemas/auth.py' },
   { to: 'app/crud/refresh_token.py' },
   { to: 'app/routers/dependencies.py' },
@@ -16,5 +17,6 @@ export const AUTH_FILES: readonly FileEntry<DatabaseContext>[] = [
   { to: 'tests/api/test_auth.py' },
   { to: 'tests/api/test_account.py' },
   { to: 'tests/api/test_sessions.py' },
+  { to: 'tests/api/test_rate_limits.py' },
   { to: 'tests/test_cli.py' },
 ];

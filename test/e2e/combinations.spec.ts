@@ -96,19 +96,37 @@ for (const { database, orm, auth } of CASES) {
           });
           assert.deepEqual([wrong.status, unknown.status], [401, 401]);
           assert.deepEqual(wrong.json, unknown.json);
-          // A flood of wrong passwords: Argon2 runs with no pooled connection held, so every login is a
-          // 401 (not a 500 from an exhausted pool) and /health, during it, says the database is fine.
+          // A flood of wrong passwords from one address (X-Forwarded-For, which uvicorn believes from
+          // 127.0.0.1): past the default limits (30 logins a minute per address, 10 per account) it is
+          // refused with 429 and Retry-After before any hash runs. What does run holds no pooled
+          // connection during Argon2: every answer is a 401 or a 429 (not a 500 from an exhausted pool),
+          // and /health, during it, says the database is fine.
+          const flooder = { 'x-forwarded-for': '198.51.100.7' };
           const flood = Array.from({ length: 100 }, (_, n) =>
             call(base, 'POST', '/auth/login', {
-              form: { username: n % 2 ? 'alice' : `nobody${n}`, password: 'nope' },
+              // Four in five for alice: whatever order they are served in, more than 10 of the 30 that
+              // pass the address's limit count on her account.
+              form: { username: n % 5 ? 'alice' : `nobody${n}`, password: 'nope' },
+              headers: flooder,
             }),
           );
           const healthDuringFlood = fetch(`${base}/health`);
-          assert.deepEqual(
-            [...new Set((await Promise.all(flood)).map((response) => response.status))],
-            [401],
-          );
+          const answers = await Promise.all(flood);
+          assert.deepEqual([...new Set(answers.map((response) => response.status))].sort(), [401, 429]);
+          assert.ok(answers.filter((response) => response.status === 401).length <= 30);
+          for (const limited of answers.filter((response) => response.status === 429)) {
+            assert.deepEqual(Object.keys(limited.json), ['detail']);
+            const wait = Number(limited.headers.get('retry-after'));
+            assert.ok(Number.isInteger(wait) && wait >= 1 && wait <= 60, `Retry-After ${wait}`);
+          }
           assert.equal((await healthDuringFlood).status, 200);
+          // Alice's account is limited from any address, her right password included; other accounts
+          // from other addresses are not (the logins below come from 127.0.0.1).
+          const elsewhere = await call(base, 'POST', '/auth/login', {
+            form: { username: 'alice', password: alice.password },
+            headers: { 'x-forwarded-for': '203.0.113.9' },
+          });
+          assert.equal(elsewhere.status, 429, JSON.stringify(elsewhere.json));
 
           const refreshed = await call(base, 'POST', '/auth/refresh', {
             json: { refresh_token: login.json['refresh_token'] },

@@ -2,6 +2,7 @@
 export const AUTH_FILES = [
   '.forge/models/RefreshToken.json',
   'app/cli.py',
+  'app/core/rate_limit.py',
   'app/core/tokens.py',
   'app/crud/refresh_token.py',
   'app/models/refresh_token.py',
@@ -11,6 +12,7 @@ export const AUTH_FILES = [
   'app/schemas/auth.py',
   'tests/api/test_account.py',
   'tests/api/test_auth.py',
+  'tests/api/test_rate_limits.py',
   'tests/api/test_sessions.py',
   'tests/test_cli.py',
 ];

@@ -72,15 +72,22 @@ export interface CallResult {
 
 /**
  * One HTTP call on a running app under /api/v1: a JSON body (`json`, or `raw` JSON text that JSON.stringify
- * cannot write, such as NaN), or a form when `form` is set (the OAuth2 login), with an optional bearer token.
+ * cannot write, such as NaN), or a form when `form` is set (the OAuth2 login), with an optional bearer token and
+ * other headers (e.g. X-Forwarded-For, which uvicorn believes from 127.0.0.1: a call from another client address).
  */
 export async function call(
   base: string,
   method: string,
   path: string,
-  options: { json?: unknown; raw?: string; form?: Record<string, string>; token?: string } = {},
+  options: {
+    json?: unknown;
+    raw?: string;
+    form?: Record<string, string>;
+    token?: string;
+    headers?: Record<string, string>;
+  } = {},
 ): Promise<CallResult> {
-  const headers: Record<string, string> = {};
+  const headers: Record<string, string> = { ...options.headers };
   let body: string | undefined;
   if (options.json !== undefined || options.raw !== undefined) {
     headers['content-type'] = 'application/json';
