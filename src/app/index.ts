@@ -6,7 +6,7 @@ import { takeOverCommit, writtenFiles } from '../lib/commit.js';
 import { DATABASES, ORMS, parseChoice, type ForgeConfig } from '../lib/config.js';
 import { descriptionError, projectNameError, toPackageName } from '../lib/names.js';
 import { initRepository } from './git.js';
-import { installPythonEnvironment, nextSteps } from './install.js';
+import { installPythonEnvironment, nextSteps, skipsInstall } from './install.js';
 import { writeAppFiles } from './files.js';
 import { DEFAULT_ANSWERS, DEFAULT_PROJECT_NAME, declareOptions, questions, type Answers } from './prompts.js';
 
@@ -98,7 +98,7 @@ export default class AppGenerator extends Generator<Partial<ForgeConfig>, AppOpt
   }
 
   async install(): Promise<void> {
-    if (this._skipInstall()) return;
+    if (skipsInstall(this.options)) return;
     this.installed = await installPythonEnvironment(this, this.destinationRoot());
   }
 
@@ -112,13 +112,6 @@ export default class AppGenerator extends Generator<Partial<ForgeConfig>, AppOpt
         : `Created ${this.forge.projectName} in ${this.destinationRoot()}: ${files(created, 'written')}`,
     );
     this.log(nextSteps(this.forge, this.destinationRoot(), this.env.cwd, this.installed));
-  }
-
-  /** `--skip-install`: yo passes it camelCased, a plain argument list keeps the dash. */
-  _skipInstall(): boolean {
-    return (
-      this.options.skipInstall === true || (this.options as Record<string, unknown>)['skip-install'] === true
-    );
   }
 
   _checkProjectName(name: string): void {

@@ -13,6 +13,11 @@ function hasCommand(command: string): boolean {
   return spawnSync(command, ['--version'], { stdio: 'ignore' }).status === 0;
 }
 
+/** `--skip-install`: yo passes it camelCased, a plain argument list keeps the dash. */
+export const skipsInstall = (options: object): boolean =>
+  (options as Record<string, unknown>)['skipInstall'] === true ||
+  (options as Record<string, unknown>)['skip-install'] === true;
+
 /** The commands that create `.venv` and install the project with its dev extra: uv when present, else pip. */
 export function installSteps(useUv: boolean): Step[] {
   if (useUv) {

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { relative } from 'node:path';
-import { installPythonEnvironment } from '../app/install.js';
+import { installPythonEnvironment, skipsInstall } from '../app/install.js';
 import { APP_FILES, writeAppFiles } from '../app/files.js';
 import { DATABASE_FILES, writeDatabaseFiles } from '../database/files.js';
 import { ownFile } from '../lib/commit.js';
@@ -14,8 +14,6 @@ type AuthOptions = {
   public?: boolean;
   force?: boolean;
   defaults?: boolean;
-  skipInstall?: boolean;
-  'skip-install'?: boolean;
 };
 
 /**
@@ -109,8 +107,7 @@ export default class AuthGenerator extends ForgeGenerator {
 
   /** The dependencies authentication adds (PyJWT, python-multipart...) go into the project's .venv, if it has one. */
   async install(): Promise<void> {
-    const skip = this.options.skipInstall === true || this.options['skip-install'] === true;
-    if (!this.adding || skip || !existsSync(this.destinationPath('.venv'))) return;
+    if (!this.adding || skipsInstall(this.options) || !existsSync(this.destinationPath('.venv'))) return;
     this.installed = await installPythonEnvironment(this, this.destinationRoot(), 'existing');
   }
 

@@ -5,7 +5,13 @@
  */
 import type Generator from 'yeoman-generator';
 import type { Database, ForgeConfig } from './config.js';
-import { parseDefault, SERVER_DEFAULT_TYPES, type FieldSpec, type FieldType } from './fields.js';
+import {
+  fillsExistingRows,
+  hasServerDefault,
+  parseDefault,
+  type FieldSpec,
+  type FieldType,
+} from './fields.js';
 import { newMigration } from './migrations.js';
 import { constraints, modelTemplate, nestedCall } from './models.js';
 import {
@@ -105,9 +111,6 @@ function defaultValue(field: FieldSpec): string {
   if (field.type === 'bool') return raw === 'true' ? 'sa.true()' : 'sa.false()';
   return `sa.literal_column("${parseDefault(field).python.replace(/^Decimal\("(.*)"\)$/, '$1')}")`;
 }
-
-const hasServerDefault = (field: FieldSpec) =>
-  field.default !== undefined && SERVER_DEFAULT_TYPES.has(field.type);
 
 /**
  * Statements in the order they must run: checks and fills on columns as they are (1), a batch that drops
@@ -220,7 +223,7 @@ class MigrationPlan {
       'sa.Column',
       migrationColumnArgs(field, this.database),
     );
-    if (field.optional || hasServerDefault(field)) {
+    if (fillsExistingRows(field)) {
       return [
         { phase: 2, lines: [full] },
         { phase: 4, lines: this.creates(field) },

@@ -187,9 +187,13 @@ export function modifiersFor(type: FieldType): Modifier[] {
   });
 }
 
+/** The field's default is also a server default (the database fills rows with it). */
+export const hasServerDefault = (field: FieldSpec): boolean =>
+  field.default !== undefined && SERVER_DEFAULT_TYPES.has(field.type);
+
 /** A field, added to a model that has rows, gives them a value: it is optional or has a server default. */
 export const fillsExistingRows = (field: FieldSpec): boolean =>
-  field.optional === true || (field.default !== undefined && SERVER_DEFAULT_TYPES.has(field.type));
+  field.optional === true || hasServerDefault(field);
 
 function positiveInteger(value: string, label: string, field: string): number {
   if (!/^[1-9][0-9]{0,4}$/.test(value))
