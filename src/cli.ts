@@ -21,6 +21,7 @@ const COMMANDS: Record<string, [generator: string, arguments: string, summary: s
   crud: ['crud', '<Name> [fields...]', 'REST endpoints for a model (yo forge:crud)'],
   import: ['import', '<domain.yml>', 'a whole domain from one YAML file (yo forge:import)'],
   auth: ['auth', '', 'JWT authentication for a project made with --no-auth (yo forge:auth)'],
+  email: ['email', '', 'email verification and password reset for a project with auth (yo forge:email)'],
   docker: ['docker', '', 'Dockerfile and docker-compose.yml (yo forge:docker)'],
 };
 

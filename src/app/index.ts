@@ -17,6 +17,7 @@ type AppOptions = BaseOptions & {
   orm?: string;
   docker?: boolean;
   auth?: boolean;
+  email?: boolean;
   git?: boolean;
   defaults?: boolean;
 };
@@ -43,7 +44,7 @@ export default class AppGenerator extends Generator<Partial<ForgeConfig>, AppOpt
   }
 
   initializing(): void {
-    const { name, description, database, orm, docker, auth } = this.options;
+    const { name, description, database, orm, docker, auth, email } = this.options;
     this.known = {};
     if (name === '.') {
       this.known.projectName = basename(this.destinationRoot());
@@ -60,6 +61,7 @@ export default class AppGenerator extends Generator<Partial<ForgeConfig>, AppOpt
     if (orm !== undefined) this.known.orm = parseChoice('orm', orm, ORMS);
     if (typeof docker === 'boolean') this.known.docker = docker;
     if (typeof auth === 'boolean') this.known.auth = auth;
+    if (typeof email === 'boolean') this.known.email = email;
     if (this.known.projectName !== undefined) this._loadStoredAnswers();
   }
 
@@ -73,7 +75,7 @@ export default class AppGenerator extends Generator<Partial<ForgeConfig>, AppOpt
     if (this.options.defaults === true) {
       answers = { projectName: DEFAULT_PROJECT_NAME, ...DEFAULT_ANSWERS };
     } else if (missing.size > 0) {
-      answers = await this.prompt(questions(missing) as never);
+      answers = await this.prompt(questions(missing, this.known) as never);
     }
     const merged = { ...answers, ...this.known } as Answers;
     if (this.known.projectName === undefined) {
@@ -82,6 +84,13 @@ export default class AppGenerator extends Generator<Partial<ForgeConfig>, AppOpt
       this._loadStoredAnswers();
     }
     const final = { ...merged, ...this.known } as Answers;
+    // Not asked without auth; refused with --no-auth.
+    final.email ??= false;
+    if (final.email && !final.auth) {
+      throw new Error(
+        '--email needs authentication: its emails verify accounts and reset their passwords. Leave out --no-auth, or --email.',
+      );
+    }
     this.forge = { ...final, packageName: toPackageName(final.projectName) };
   }
 
@@ -90,6 +99,7 @@ export default class AppGenerator extends Generator<Partial<ForgeConfig>, AppOpt
     this.config.set({ ...this.forge });
     await this.composeWith('forge:database');
     if (this.forge.auth) await this.composeWith('forge:auth');
+    if (this.forge.email) await this.composeWith('forge:email');
     if (this.forge.docker) await this.composeWith('forge:docker');
   }
 
@@ -139,17 +149,24 @@ export default class AppGenerator extends Generator<Partial<ForgeConfig>, AppOpt
     const rc = this.fs.readJSON(resolve(root, '.yo-rc.json')) as Record<string, Partial<ForgeConfig>>;
     const config = rc[CONFIG_KEY] ?? {};
     // A project made before --auth existed has no auth files: it counts as --no-auth.
-    const stored = { ...config, auth: config.auth ?? false };
-    for (const key of ['database', 'orm', 'auth'] as const) {
-      if (this.known[key] !== undefined && this.known[key] !== stored[key]) {
+    const stored = { ...config, auth: config.auth ?? false, email: config.email ?? false };
+    const features = {
+      auth: ['authentication', 'yo forge:auth', '--no-auth'],
+      email: ['email', 'yo forge:email', '--no-email'],
+    } as const;
+    for (const key of ['database', 'orm', 'auth', 'email'] as const) {
+      if (this.known[key] === undefined || this.known[key] === stored[key]) continue;
+      if (key === 'auth' || key === 'email') {
+        const [what, command, off] = features[key];
         throw new Error(
-          key === 'auth'
-            ? stored.auth
-              ? `${this.targetDir} has authentication; removing it (--no-auth) is not supported.`
-              : `${this.targetDir} was made with --no-auth; add authentication with: yo forge:auth`
-            : `${this.targetDir} is a ${stored[key]} project; changing --${key} to ${this.known[key]} is not supported.`,
+          stored[key]
+            ? `${this.targetDir} has ${what}; removing it (${off}) is not supported.`
+            : `${this.targetDir} has no ${what}; add it with: ${command}`,
         );
       }
+      throw new Error(
+        `${this.targetDir} is a ${stored[key]} project; changing --${key} to ${this.known[key]} is not supported.`,
+      );
     }
     this.known = {
       description: config.description,
@@ -157,6 +174,7 @@ export default class AppGenerator extends Generator<Partial<ForgeConfig>, AppOpt
       orm: config.orm,
       docker: config.docker,
       auth: stored.auth,
+      email: stored.email,
       ...Object.fromEntries(Object.entries(this.known).filter(([, value]) => value !== undefined)),
       projectName: config.projectName ?? this.known.projectName,
     };

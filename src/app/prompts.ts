@@ -25,6 +25,7 @@ export interface Answers {
   orm: Orm;
   docker: boolean;
   auth: boolean;
+  email: boolean;
 }
 
 export function declareOptions(generator: Generator): void {
@@ -53,6 +54,11 @@ export function declareOptions(generator: Generator): void {
     description:
       'JWT authentication: register, login, refresh, logout, /users/me; admin endpoints for superusers (--no-auth to skip; default yes)',
   });
+  generator.option('email', {
+    type: Boolean,
+    description:
+      'With auth: email verification and password reset over SMTP, logged instead of sent in development (forge:email; default no)',
+  });
   generator.option('git', {
     type: Boolean,
     default: true,
@@ -65,8 +71,11 @@ export function declareOptions(generator: Generator): void {
   });
 }
 
-/** Questions for the answers that are still missing, in the order a person expects them. */
-export function questions(missing: ReadonlySet<keyof Answers>) {
+/**
+ * Questions for the answers that are still missing, in the order a person expects them; email only for a project
+ * with authentication (`known.auth`, or the answer just given).
+ */
+export function questions(missing: ReadonlySet<keyof Answers>, known: Partial<Answers>) {
   const all = [
     {
       type: 'input',
@@ -103,6 +112,13 @@ export function questions(missing: ReadonlySet<keyof Answers>) {
       message: 'Add JWT authentication (login, refresh tokens, /users/me, superusers)?',
       default: true,
     },
+    {
+      type: 'confirm',
+      name: 'email',
+      message: 'Send email: address verification and password reset (SMTP; logged in development)?',
+      default: false,
+      when: (answers: Partial<Answers>) => (answers.auth ?? known.auth) === true,
+    },
   ] as const;
   return all.filter((question) => missing.has(question.name));
 }
@@ -113,4 +129,5 @@ export const DEFAULT_ANSWERS: Omit<Answers, 'projectName'> = {
   orm: DEFAULT_ORM,
   docker: false,
   auth: true,
+  email: false,
 };

@@ -1,11 +1,11 @@
 import { existsSync } from 'node:fs';
-import { relative } from 'node:path';
 import { installPythonEnvironment, skipsInstall } from '../app/install.js';
 import { APP_FILES, writeAppFiles } from '../app/files.js';
 import { DATABASE_FILES, writeDatabaseFiles } from '../database/files.js';
 import { ownFile } from '../lib/commit.js';
 import { ForgeGenerator } from '../lib/base.js';
-import { compareRendered, renderFiles, templatesOf } from '../lib/files.js';
+import { renderFiles, templatesOf } from '../lib/files.js';
+import { uneditedFollowers } from '../lib/followers.js';
 import { writeBuiltinModels } from '../lib/models.js';
 import { loadRecords, projectContext, type ResourceRecord } from '../lib/registry.js';
 import { AUTH_FILES } from './files.js';
@@ -54,16 +54,15 @@ export default class AuthGenerator extends ForgeGenerator {
     this.unedited = [];
     if (!this.adding) return;
     // The files that follow `auth`, compared with what forge wrote without it.
-    const before = projectContext(this, this.forge);
-    const app = compareRendered(this, APP_FILES, before, templatesOf(this, 'app'));
-    const database = compareRendered(this, DATABASE_FILES, before, templatesOf(this, 'database'));
-    this.unedited = [...app.unedited, ...database.unedited];
-    const edited = [...app.edited, ...database.edited].map((path) => relative(this.destinationRoot(), path));
-    if (edited.length > 0 && this.options.force !== true && !this._canAsk()) {
-      throw new Error(
-        `Adding authentication renders ${edited.join(', ')} again, and they changed since forge wrote them. Keep a copy of your changes, then re-run with --force (or in a terminal, to be asked file by file).`,
-      );
-    }
+    this.unedited = uneditedFollowers(
+      this,
+      this.forge,
+      [
+        [APP_FILES, 'app'],
+        [DATABASE_FILES, 'database'],
+      ],
+      'Adding authentication',
+    );
   }
 
   async prompting(): Promise<void> {

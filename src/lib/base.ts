@@ -71,6 +71,7 @@ export class ForgeGenerator extends Generator {
       docker: stored.docker === true,
       // Projects made before --auth existed have no auth files: absent means off.
       auth: stored.auth === true,
+      email: stored.email === true,
     };
     return this.forge;
   }

@@ -18,6 +18,8 @@ export const BUILTIN_MODELS: readonly (Pick<ModelSpec, 'name' | 'table' | 'modul
       'hashed_password:str:max=255',
       'is_active:bool:default=true',
       'is_superuser:bool:default=false',
+      // Set when the user follows the link of a verification email (forge:email), or by a superuser.
+      'is_verified:bool:default=false',
     ],
   },
   {

@@ -24,6 +24,8 @@ export interface ForgeConfig {
   docker: boolean;
   /** JWT authentication: register, login, refresh, logout, /users/me; admin endpoints for superusers. */
   auth: boolean;
+  /** With auth: email verification and password reset, sent over SMTP (or logged, in development). */
+  email: boolean;
 }
 
 /** Human labels for prompts and help, with the production recommendation spelled out. */

@@ -13,6 +13,7 @@ export const FORGE_GENERATORS: [string, { namespace: string }][] = [
   'crud',
   'database',
   'docker',
+  'email',
   'import',
   'model',
 ].map((name) => [generatorPath(name), { namespace: `forge:${name}` }]);

@@ -31,6 +31,7 @@ describe('forge (app)', () => {
         orm: 'sqlmodel',
         docker: false,
         auth: true,
+        email: false,
       });
     });
 
@@ -70,16 +71,16 @@ describe('forge (app)', () => {
       const result = await runApp()
         .withArguments(['api'])
         .withOptions({ database: 'mysql', orm: 'sqlmodel', description: 'x', auth: true, skipInstall: true })
-        .withAnswers({ docker: false });
+        .withAnswers({ docker: false, email: true });
       assert.deepEqual(
         result.askedQuestions.map((q) => q.name),
-        ['docker'],
+        ['docker', 'email'],
       );
     });
 
     it('marks PostgreSQL as the production choice and defaults to SQLite', async () => {
       const { questions } = await import('../../src/app/prompts.js');
-      const database = questions(new Set(['database'])).find((q) => q.name === 'database')!;
+      const database = questions(new Set(['database']), {}).find((q) => q.name === 'database')!;
       assert.equal(database.default, 'sqlite');
       assert.match(JSON.stringify(database.choices), /PostgreSQL[^"]*production/);
     });
@@ -192,7 +193,7 @@ describe('forge (app)', () => {
         .withOptions({ auth: false, defaults: true, skipInstall: true });
       await assert.rejects(
         runApp(first.cwd).withArguments(['api']).withOptions({ auth: true, skipInstall: true }),
-        /was made with --no-auth; add authentication with: yo forge:auth/,
+        /has no authentication; add it with: yo forge:auth/,
       );
     });
 

@@ -1,0 +1,84 @@
+import { existsSync } from 'node:fs';
+import { APP_FILES, writeAppFiles } from '../app/files.js';
+import { installPythonEnvironment, skipsInstall } from '../app/install.js';
+import { AUTH_FILES } from '../auth/files.js';
+import { DATABASE_FILES, writeDatabaseFiles } from '../database/files.js';
+import { ForgeGenerator } from '../lib/base.js';
+import { ownFile } from '../lib/commit.js';
+import { renderFiles, templatesOf } from '../lib/files.js';
+import { uneditedFollowers } from '../lib/followers.js';
+import { projectContext } from '../lib/registry.js';
+import { EMAIL_FILES } from './files.js';
+
+/**
+ * forge:email: address verification and password reset by email, sent over SMTP off the request path (or logged
+ * by the development console backend). Composed by `yo forge --email`; run on its own in a project with
+ * authentication, it adds email: its files, and the settings, registration, login and tests that follow
+ * `email`. No migration: users have their is_verified column with or without email.
+ */
+export default class EmailGenerator extends ForgeGenerator {
+  declare options: ForgeGenerator['options'] & { force?: boolean; defaults?: boolean };
+  /** The project had no email before this run. */
+  declare adding: boolean;
+  /** Files of other generators that follow `email`, as forge wrote them: updated without a question. */
+  declare unedited: string[];
+  /** The install phase added the new dependencies to .venv. */
+  installed = false;
+
+  constructor(...args: ConstructorParameters<typeof ForgeGenerator>) {
+    super(...args);
+    this.option('defaults', { type: Boolean, default: false, description: 'Ask nothing' });
+  }
+
+  initializing(): void {
+    this._loadForgeConfig();
+    if (!this.forge.auth) {
+      throw new Error(
+        'Email verifies accounts and resets their passwords, and this project has no authentication. Add it first: yo forge:auth',
+      );
+    }
+    this.adding = !this.forge.email;
+    this.unedited = [];
+    if (!this.adding) return;
+    this.unedited = uneditedFollowers(
+      this,
+      this.forge,
+      [
+        [APP_FILES, 'app'],
+        [DATABASE_FILES, 'database'],
+        [AUTH_FILES, 'auth'],
+      ],
+      'Adding email',
+    );
+  }
+
+  configuring(): void {
+    if (!this.adding) return;
+    this.forge.email = true;
+    this.config.set('email', true);
+  }
+
+  writing(): void {
+    const context = projectContext(this, this.forge);
+    if (this.adding) {
+      writeAppFiles(this, this.forge, templatesOf(this, 'app'));
+      writeDatabaseFiles(this, this.forge, templatesOf(this, 'database'));
+      renderFiles(this, AUTH_FILES, context, templatesOf(this, 'auth'));
+      for (const path of this.unedited) ownFile(this, path);
+    }
+    renderFiles(this, EMAIL_FILES, context);
+  }
+
+  /** The dependencies email adds (aiosmtplib, Jinja2; aiosmtpd for the tests) go into .venv, if there is one. */
+  async install(): Promise<void> {
+    if (!this.adding || skipsInstall(this.options) || !existsSync(this.destinationPath('.venv'))) return;
+    this.installed = await installPythonEnvironment(this, this.destinationRoot(), 'existing');
+  }
+
+  end(): void {
+    if (!this.adding) return;
+    this.log.ok(
+      `Email added: verification and password reset, logged by the console backend until EMAIL_BACKEND=smtp and SMTP_* are set.${this.installed ? '' : " Next: pip install -e '.[dev]' (its new dependencies)."}`,
+    );
+  }
+}
