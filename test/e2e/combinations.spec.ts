@@ -1,5 +1,5 @@
 /**
- * The proof: for every database x ORM (with authentication, the default), and once without authentication,
+ * The proof: for every database x ORM (with authentication, the default, and email), and once without authentication,
  * generate a project with the generator, install it, migrate it on a real server, check that models and
  * migrations agree, run its own test suite and linters, and serve it: /health, /docs, and the login flow over
  * HTTP (register, log in, refresh, /users/me, superuser-only endpoints).
@@ -8,7 +8,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DATABASES, ORMS, type Database, type Orm } from '../../src/lib/config.js';
-import { call, freePort } from '../support/http.js';
+import { call, freePort, startProcess } from '../support/http.js';
+import { linkToken, MAIL_SINK, waitFor } from '../support/mail.js';
 import {
   checkToolConfig,
   createSuperuser,
@@ -18,7 +19,7 @@ import {
   type E2EProject,
 } from '../support/project.js';
 import { mustFail } from '../support/python.js';
-import { serverUrl } from '../support/servers.js';
+import { isPortOpen, serverUrl } from '../support/servers.js';
 
 const CASES: { database: Database; orm: Orm; auth: boolean }[] = [
   ...DATABASES.flatMap((database) => ORMS.map((orm) => ({ database, orm, auth: true }))),
@@ -33,7 +34,7 @@ for (const { database, orm, auth } of CASES) {
       project!.run(command, args, timeoutMs);
 
     before(async function () {
-      project = await prepareProject(this, database, orm, auth ? 'e2e' : 'noauth', { auth });
+      project = await prepareProject(this, database, orm, auth ? 'e2e' : 'noauth', { auth, email: auth });
     });
 
     after(async () => project?.cleanup());
@@ -184,6 +185,110 @@ for (const { database, orm, auth } of CASES) {
           const none = await call(base, 'GET', '/users/me/sessions', { token: rootToken });
           assert.deepEqual(none.json, []);
         });
+      });
+
+      it('verifies an address and resets a password with the emails a real SMTP server receives; a server down fails no request', async () => {
+        const smtpPort = await freePort();
+        const inbox = join(project!.root, '..', 'inbox.jsonl');
+        const sink = startProcess(
+          join(project!.bin, 'python'),
+          [MAIL_SINK, String(smtpPort), inbox],
+          project!.root,
+          project!.env,
+        );
+        const smtp = {
+          EMAIL_BACKEND: 'smtp',
+          SMTP_HOST: '127.0.0.1',
+          SMTP_PORT: String(smtpPort),
+          SMTP_SECURITY: 'none',
+          FRONTEND_URL: 'https://app.example.com',
+        };
+        try {
+          await waitFor(
+            () => isPortOpen(smtpPort),
+            'the SMTP server to listen',
+            () => sink.output(),
+          );
+          const output = await withServer(
+            project!,
+            async (base) => {
+              const dora = { username: 'dora', email: 'dora@example.com', password: 'dora-pass-1' };
+              const login = (password: string) =>
+                call(base, 'POST', '/auth/login', { form: { username: 'dora', password } });
+              const registered = await call(base, 'POST', '/auth/register', { json: dora });
+              assert.equal(registered.status, 201);
+              assert.equal(registered.json['is_verified'], false);
+              // The link in the email, as the user's frontend receives it.
+              const verify = await linkToken(inbox, dora.email, 'https://app.example.com/verify-email');
+              assert.equal(
+                (await call(base, 'POST', '/auth/verify-email', { json: { token: verify } })).status,
+                204,
+              );
+              const first = await login(dora.password);
+              assert.equal(first.status, 200);
+              const me = await call(base, 'GET', '/users/me', { token: String(first.json['access_token']) });
+              assert.equal(me.json['is_verified'], true);
+              const again = await call(base, 'POST', '/auth/verify-email', { json: { token: verify } });
+              assert.equal(again.status, 400);
+
+              const forgot = await call(base, 'POST', '/auth/forgot-password', {
+                json: { email: 'DORA@example.com' },
+              });
+              const nobody = await call(base, 'POST', '/auth/forgot-password', {
+                json: { email: 'nobody@example.com' },
+              });
+              assert.deepEqual([forgot.status, nobody.status], [202, 202]);
+              assert.deepEqual(forgot.json, nobody.json);
+              const reset = await linkToken(inbox, dora.email, 'https://app.example.com/reset-password');
+              const newPassword = { token: reset, new_password: 'dora-pass-2' };
+              assert.equal(
+                (await call(base, 'POST', '/auth/reset-password', { json: newPassword })).status,
+                204,
+              );
+              const oldRefresh = { refresh_token: String(first.json['refresh_token']) };
+              assert.equal((await call(base, 'POST', '/auth/refresh', { json: oldRefresh })).status, 401);
+              assert.equal((await login(dora.password)).status, 401);
+              assert.equal((await login('dora-pass-2')).status, 200);
+              const reused = await call(base, 'POST', '/auth/reset-password', {
+                json: { token: reset, new_password: 'dora-pass-3' },
+              });
+              assert.equal(reused.status, 400);
+              assert.equal(
+                (await call(base, 'POST', '/auth/verify-email', { json: { token: reset } })).status,
+                400,
+              );
+              const inboxLines = readFileSync(inbox, 'utf8').trim().split('\n');
+              assert.equal(inboxLines.length, 2, 'nothing was sent for nobody@example.com');
+
+              // The mail server goes away: asking for an email still succeeds, the failure is logged.
+              await sink.stop();
+              const down = await call(base, 'POST', '/auth/forgot-password', { json: { email: dora.email } });
+              assert.equal(down.status, 202);
+              const erin = { username: 'erin', email: 'erin@example.com', password: 'erin-pass-1' };
+              assert.equal((await call(base, 'POST', '/auth/register', { json: erin })).status, 201);
+              assert.equal(
+                (
+                  await call(base, 'POST', '/auth/login', {
+                    form: { username: 'erin', password: erin.password },
+                  })
+                ).status,
+                200,
+              );
+            },
+            { ...project!.env, ...smtp },
+          );
+          assert.match(output, /Email to dora@example\.com \(Set a new password for demo\) not sent/);
+          assert.match(output, /Email to erin@example\.com \(Verify your email address for demo\) not sent/);
+        } finally {
+          await sink.stop();
+        }
+        // In development (.env: EMAIL_BACKEND=console) the email is logged with its link, not sent.
+        const logged = await withServer(project!, async (base) => {
+          const fay = { username: 'fay', email: 'fay@example.com', password: 'fay-pass-1' };
+          assert.equal((await call(base, 'POST', '/auth/register', { json: fay })).status, 201);
+        });
+        assert.match(logged, /Email not sent \(EMAIL_BACKEND=console\) to fay@example\.com/);
+        assert.match(logged, /http:\/\/localhost:3000\/verify-email\?token=\S+/);
       });
 
       it('refuses to start in production with the placeholder SECRET_KEY', async () => {
