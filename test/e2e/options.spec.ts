@@ -4,7 +4,7 @@
  * --skip-tests, and with --skip-migration (whose migration `alembic revision --autogenerate` then writes, as the
  * README says). It migrates, matches its models, passes its own tests and linters, and serves each resource where
  * its options put it. Then forge:auth adds authentication: a migration on the head, still clean and tested, and
- * its resources need a signed-in user.
+ * its resources need a signed-in user. Then forge:email adds email: no migration, still clean and tested.
  */
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
@@ -42,6 +42,20 @@ for (const database of DATABASES) {
         .cd(project!.root)
         .withArguments(args)
         .withOptions({ force: true, ...options });
+    /** Run forge:`name` in the project; its install phase adds the new dependencies to .venv with uv, as a user who has it. */
+    const runInstalling = async (name: string) => {
+      const uvBin = await uv();
+      const path = process.env['PATH'];
+      if (uvBin !== 'uv') process.env['PATH'] = `${dirname(uvBin)}:${path}`;
+      try {
+        await runGenerator(generatorPath(name))
+          .withGenerators(FORGE_GENERATORS)
+          .cd(project!.root)
+          .withOptions({ defaults: true, force: false, skipInstall: false });
+      } finally {
+        process.env['PATH'] = path;
+      }
+    };
     const migrations = () =>
       readdirSync(join(project!.root, 'alembic', 'versions')).filter((f) => f.endsWith('.py'));
 
@@ -109,18 +123,7 @@ for (const database of DATABASES) {
     });
 
     it('gains authentication with forge:auth: migrated on the head, clean, its resources now need a token', async () => {
-      // Its install phase adds the new dependencies to the project's .venv, with uv as a user who has it.
-      const uvBin = await uv();
-      const path = process.env['PATH'];
-      if (uvBin !== 'uv') process.env['PATH'] = `${dirname(uvBin)}:${path}`;
-      try {
-        await runGenerator(generatorPath('auth'))
-          .withGenerators(FORGE_GENERATORS)
-          .cd(project!.root)
-          .withOptions({ defaults: true, force: false, skipInstall: false });
-      } finally {
-        process.env['PATH'] = path;
-      }
+      await runInstalling('auth');
       await inProject('alembic', ['upgrade', 'head']);
       assert.match(await inProject('alembic', ['check']), /No new upgrade operations detected/);
       await passGeneratedTests(project!);
@@ -141,6 +144,27 @@ for (const database of DATABASES) {
         assert.equal(memos.status, 200, JSON.stringify(memos.json));
         assert.equal(memos.json['total'], 1, 'the rows written before authentication are kept');
       });
+    });
+
+    it('then gains email with forge:email: no migration, its dependencies installed, clean and tested', async () => {
+      const before = migrations();
+      await runInstalling('email');
+      assert.deepEqual(migrations(), before);
+      assert.match(await inProject('alembic', ['check']), /No new upgrade operations detected/);
+      await passGeneratedTests(project!);
+      await inProject('ruff', ['check', '--no-cache', '.']);
+      await inProject('ruff', ['format', '--no-cache', '--check', '.']);
+      await inProject('mypy', ['--no-incremental']);
+      const output = await withServer(project!, async (base) => {
+        const bo = { username: 'bo', email: 'bo@example.com', password: 'analytical-2' };
+        const registered = await call(base, 'POST', '/auth/register', { json: bo });
+        assert.equal(registered.status, 201);
+        assert.equal(registered.json['is_verified'], false);
+        const forgot = await call(base, 'POST', '/auth/forgot-password', { json: { email: bo.email } });
+        assert.equal(forgot.status, 202);
+      });
+      assert.match(output, /Email not sent \(EMAIL_BACKEND=console\) to bo@example\.com/);
+      assert.match(output, /\/reset-password\?token=\S+/);
     });
   });
 }
