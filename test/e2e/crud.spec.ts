@@ -414,20 +414,30 @@ for (const database of DATABASES) {
           output = result.output;
           assert.equal(result.status, 0, output);
         });
-        // No failure of any check. One warning may come: a session's id is a random UUID and the run's own calls
-        // of POST /auth/logout-all end the bearer's sessions, so DELETE /users/me/sessions/{id} can only answer
-        // 404 (the generated tests and the HTTP flow above sign real sessions out).
+        // No failure of any check. Two warnings may come, each about its operations only:
+        // - missing test data: a session's id is a random UUID and the run's own calls of POST /auth/logout-all end
+        //   the bearer's sessions, so DELETE /users/me/sessions/{id} can only answer 404 (the generated tests and
+        //   the HTTP flow above sign real sessions out);
+        // - a schema validation mismatch: a generated token is never a valid email link, and the documented 400
+        //   (accepted by schemathesis_hooks.py) is all the email-link operations answer it (the generated tests
+        //   and the combinations' HTTP flow use real links).
         assert.match(output, /Test cases:\n\s+(\d+) generated, \1 passed\n/, output);
         assert.doesNotMatch(output, /=+ FAILURES =+/, output);
         const warnings = /=+ WARNINGS =+\n([\s\S]*?)\n=+ /.exec(output)?.[1] ?? '';
-        const warned = [...warnings.matchAll(/^ {2}- (.+)$/gm)].map((match) => match[1]);
-        const expected = 'DELETE /api/v1/users/me/sessions/{session_id}';
-        assert.deepEqual(
-          warned.filter((operation) => operation !== expected),
-          [],
-          output,
-        );
-        assert.equal(/^Warnings:/m.test(output), warned.length > 0, output);
+        const allowed: Record<string, string[]> = {
+          'Missing test data': ['DELETE /api/v1/users/me/sessions/{session_id}'],
+          'Schema validation mismatch': [
+            'POST /api/v1/auth/reset-password',
+            'POST /api/v1/auth/verify-email',
+          ],
+        };
+        const unexpected = warnings.split(/\n(?=\S)/).flatMap((block) => {
+          const kind = block.split(':')[0]!.trim();
+          const operations = [...block.matchAll(/^ {2}- (.+)$/gm)].map((match) => match[1]!);
+          return operations.filter((operation) => !(allowed[kind] ?? []).includes(operation));
+        });
+        assert.deepEqual(unexpected, [], output);
+        assert.equal(/^Warnings:/m.test(output), warnings.trim() !== '', output);
         // Every operation of the schema was tested.
         const total = /Selected: \d+\/(\d+)/.exec(output)?.[1];
         assert.equal(/Tested: +(\d+)/.exec(output)?.[1], total, output);
