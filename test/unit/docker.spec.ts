@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import yeomanAssert from 'yeoman-assert';
 import helpers from 'yeoman-test';
 import { DATABASES } from '../../src/lib/config.js';
-import { generatorPath } from '../support/paths.js';
+import { FORGE_GENERATORS, generatorPath } from '../support/paths.js';
 import { listFiles, runApp, runGenerator } from '../support/generate.js';
 import { parseDockerfile } from '../support/docker.js';
 
@@ -269,6 +269,42 @@ describe('forge:docker', () => {
         });
       });
     }
+  });
+
+  describe('when forge:email adds email later', () => {
+    const addEmail = (project: string, options: Record<string, unknown> = {}) =>
+      runGenerator(generatorPath('email'))
+        .withGenerators(FORGE_GENERATORS)
+        .cd(project)
+        .withOptions({ defaults: true, skipInstall: true, ...options });
+    const compose = (project: string) => readFileSync(join(project, 'docker-compose.yml'), 'utf8');
+
+    it('renders docker-compose.yml again: the file of `--docker --email`, the app no longer refused', async () => {
+      const project = await generate({ database: 'mysql', docker: true });
+      assert.equal(service(compose(project), 'mailpit'), undefined);
+      await addEmail(project);
+      const expected = await generate({ database: 'mysql', docker: true, email: true });
+      assert.equal(compose(project), compose(expected));
+      assert.match(compose(project), /^ {2}EMAIL_BACKEND: smtp$/m);
+    });
+
+    it('refuses when docker-compose.yml was edited, unless --force; writes none without Docker', async () => {
+      const project = await generate({ database: 'sqlite', docker: true });
+      const path = join(project, 'docker-compose.yml');
+      writeFileSync(path, `${compose(project)}# my change\n`);
+      await assert.rejects(
+        addEmail(project, { force: false }),
+        /Adding email renders docker-compose\.yml again, and they changed since forge wrote them/,
+      );
+      assert.doesNotMatch(compose(project), /mailpit/);
+      await addEmail(project, { force: true });
+      assert.ok(service(compose(project), 'mailpit'));
+      assert.doesNotMatch(compose(project), /# my change/);
+
+      const plain = await generate({ database: 'sqlite' });
+      await addEmail(plain);
+      yeomanAssert.noFile(join(plain, 'docker-compose.yml'));
+    });
   });
 
   it('writes no Docker file and no Docker section without --docker', async () => {
