@@ -12,3 +12,11 @@ export const DOCKER_FILES: readonly FileEntry<TemplateContext>[] = [
   { to: 'docker-compose.yml' },
   { to: 'README.md', from: '../../app/templates/README.md' },
 ];
+
+/**
+ * The file of forge:docker that follows `email` (the mailpit service, the app's SMTP settings): forge:email
+ * renders it again when it adds email to a project with Docker.
+ */
+export const DOCKER_EMAIL_FILES: readonly FileEntry<TemplateContext>[] = [
+  { to: 'docker-compose.yml', when: (context) => context.docker },
+];

@@ -3,6 +3,7 @@ import { APP_FILES, writeAppFiles } from '../app/files.js';
 import { installPythonEnvironment, skipsInstall } from '../app/install.js';
 import { AUTH_FILES } from '../auth/files.js';
 import { DATABASE_FILES, writeDatabaseFiles } from '../database/files.js';
+import { DOCKER_EMAIL_FILES } from '../docker/files.js';
 import { ForgeGenerator } from '../lib/base.js';
 import { ownFile } from '../lib/commit.js';
 import { renderFiles, templatesOf } from '../lib/files.js';
@@ -14,7 +15,8 @@ import { EMAIL_FILES } from './files.js';
  * forge:email: address verification and password reset by email, sent over SMTP off the request path (or logged
  * by the development console backend). Composed by `yo forge --email`; run on its own in a project with
  * authentication, it adds email: its files, and the settings, registration, login and tests that follow
- * `email`. No migration: users have their is_verified column with or without email.
+ * `email` (with Docker, docker-compose.yml too). No migration: users have their is_verified column with or
+ * without email.
  */
 export default class EmailGenerator extends ForgeGenerator {
   declare options: ForgeGenerator['options'] & { force?: boolean; defaults?: boolean };
@@ -47,6 +49,7 @@ export default class EmailGenerator extends ForgeGenerator {
         [APP_FILES, 'app'],
         [DATABASE_FILES, 'database'],
         [AUTH_FILES, 'auth'],
+        [DOCKER_EMAIL_FILES, 'docker'],
       ],
       'Adding email',
     );
@@ -64,6 +67,8 @@ export default class EmailGenerator extends ForgeGenerator {
       writeAppFiles(this, this.forge, templatesOf(this, 'app'));
       writeDatabaseFiles(this, this.forge, templatesOf(this, 'database'));
       renderFiles(this, AUTH_FILES, context, templatesOf(this, 'auth'));
+      // With Docker: mailpit, and the app's email settings (console is refused in production).
+      renderFiles(this, DOCKER_EMAIL_FILES, context, templatesOf(this, 'docker'));
       for (const path of this.unedited) ownFile(this, path);
     }
     renderFiles(this, EMAIL_FILES, context);
@@ -78,7 +83,7 @@ export default class EmailGenerator extends ForgeGenerator {
   end(): void {
     if (!this.adding) return;
     this.log.ok(
-      `Email added: verification and password reset, logged by the console backend until EMAIL_BACKEND=smtp and SMTP_* are set.${this.installed ? '' : " Next: pip install -e '.[dev]' (its new dependencies)."}`,
+      `Email added: verification and password reset, logged by the console backend until EMAIL_BACKEND=smtp and SMTP_* are set${this.forge.docker ? ' (docker compose sends it to mailpit, whose inbox is http://127.0.0.1:8025)' : ''}.${this.installed ? '' : " Next: pip install -e '.[dev]' (its new dependencies)."}`,
     );
   }
 }

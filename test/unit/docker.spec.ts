@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import yeomanAssert from 'yeoman-assert';
 import helpers from 'yeoman-test';
 import { DATABASES } from '../../src/lib/config.js';
-import { generatorPath } from '../support/paths.js';
+import { FORGE_GENERATORS, generatorPath } from '../support/paths.js';
 import { listFiles, runApp, runGenerator } from '../support/generate.js';
 import { parseDockerfile } from '../support/docker.js';
 
@@ -186,6 +186,13 @@ describe('forge:docker', () => {
         });
       }
 
+      it('has no mail catcher and no email settings without email', () => {
+        const compose = read('docker-compose.yml');
+        assert.equal(service(compose, 'mailpit'), undefined);
+        assert.doesNotMatch(compose, /mailpit|EMAIL_|SMTP_|FRONTEND_URL/);
+        assert.doesNotMatch(read('README.md'), /mailpit|MAILPIT_PORT/);
+      });
+
       it('documents the Docker commands at the end of the README', () => {
         const readme = read('README.md');
         const section = readme.slice(readme.indexOf('\n## Docker\n'));
@@ -200,6 +207,105 @@ describe('forge:docker', () => {
       });
     });
   }
+
+  describe('with email', () => {
+    for (const database of DATABASES) {
+      describe(`${database}`, () => {
+        let compose = '';
+        let readme = '';
+
+        before(async () => {
+          const project = await generate({ database, docker: true, email: true });
+          compose = readFileSync(join(project, 'docker-compose.yml'), 'utf8');
+          readme = readFileSync(join(project, 'README.md'), 'utf8');
+        });
+
+        it('runs mailpit: its inbox on the loopback, SMTP inside the network only', () => {
+          const mailpit = service(compose, 'mailpit')!;
+          assert.ok(mailpit, 'a mailpit service');
+          assert.match(mailpit, /^ {4}image: axllent\/mailpit:v1\.21$/m);
+          assert.match(
+            mailpit,
+            /^ {4}ports:\n(?: {6}#.*\n)* {6}- "127\.0\.0\.1:\$\{MAILPIT_PORT:-8025\}:8025"\n/m,
+          );
+          // Only the web inbox is published; the app reaches SMTP at mailpit:1025.
+          assert.equal(mailpit.match(/^ {6}- /gm)?.length, 1);
+          assert.match(mailpit, /^ {4}restart: unless-stopped$/m);
+        });
+
+        it('sends the email of the app and of db-migrate to mailpit over plain SMTP, whatever .env says', () => {
+          // The shared environment (app and db-migrate both load the settings), set here: .env holds the
+          // development values (EMAIL_BACKEND=console, SMTP_HOST=localhost), refused or wrong in a container.
+          const anchor = /^x-app-environment: &app-environment\n((?: {2}.*\n)*)/m.exec(compose)![1]!;
+          for (const line of [
+            'EMAIL_BACKEND: smtp',
+            'SMTP_HOST: mailpit',
+            'SMTP_PORT: "1025"',
+            'SMTP_SECURITY: none',
+            'FRONTEND_URL: ${FRONTEND_URL:-http://localhost:3000}',
+            'ENVIRONMENT: production',
+          ]) {
+            assert.ok(anchor.includes(`\n  ${line}\n`), line);
+          }
+          assert.doesNotMatch(compose, /\$\{(EMAIL_BACKEND|SMTP_\w+)/);
+          assert.match(anchor, /# A real deployment points SMTP_\* at its provider instead/);
+          assert.match(service(compose, 'db-migrate')!, /^ {4}environment: \*app-environment$/m);
+        });
+
+        it('starts the app once mailpit has started, still after the migrations', () => {
+          const app = service(compose, 'app')!;
+          assert.match(app, /^ {6}<<: \*app-environment$/m);
+          const dependsOn = /^ {4}depends_on:\n((?: {6}.*\n)*)/m.exec(app)![1]!;
+          assert.match(dependsOn, /^ {6}mailpit:\n {8}condition: service_started\n/m);
+          assert.match(dependsOn, /^ {6}db-migrate:\n {8}condition: service_completed_successfully\n/m);
+          assert.doesNotMatch(service(compose, 'db-migrate')!, /mailpit/);
+        });
+
+        it('documents mailpit and its variables in the Docker section of the README', () => {
+          const section = readme.slice(readme.indexOf('\n## Docker\n'));
+          assert.match(section, /^\| `MAILPIT_PORT` \| `8025` \|/m);
+          assert.match(section, /^\| `FRONTEND_URL` \| `http:\/\/localhost:3000` \|/m);
+          assert.match(section, /http:\/\/127\.0\.0\.1:8025/);
+        });
+      });
+    }
+  });
+
+  describe('when forge:email adds email later', () => {
+    const addEmail = (project: string, options: Record<string, unknown> = {}) =>
+      runGenerator(generatorPath('email'))
+        .withGenerators(FORGE_GENERATORS)
+        .cd(project)
+        .withOptions({ defaults: true, skipInstall: true, ...options });
+    const compose = (project: string) => readFileSync(join(project, 'docker-compose.yml'), 'utf8');
+
+    it('renders docker-compose.yml again: the file of `--docker --email`, the app no longer refused', async () => {
+      const project = await generate({ database: 'mysql', docker: true });
+      assert.equal(service(compose(project), 'mailpit'), undefined);
+      await addEmail(project);
+      const expected = await generate({ database: 'mysql', docker: true, email: true });
+      assert.equal(compose(project), compose(expected));
+      assert.match(compose(project), /^ {2}EMAIL_BACKEND: smtp$/m);
+    });
+
+    it('refuses when docker-compose.yml was edited, unless --force; writes none without Docker', async () => {
+      const project = await generate({ database: 'sqlite', docker: true });
+      const path = join(project, 'docker-compose.yml');
+      writeFileSync(path, `${compose(project)}# my change\n`);
+      await assert.rejects(
+        addEmail(project, { force: false }),
+        /Adding email renders docker-compose\.yml again, and they changed since forge wrote them/,
+      );
+      assert.doesNotMatch(compose(project), /mailpit/);
+      await addEmail(project, { force: true });
+      assert.ok(service(compose(project), 'mailpit'));
+      assert.doesNotMatch(compose(project), /# my change/);
+
+      const plain = await generate({ database: 'sqlite' });
+      await addEmail(plain);
+      yeomanAssert.noFile(join(plain, 'docker-compose.yml'));
+    });
+  });
 
   it('writes no Docker file and no Docker section without --docker', async () => {
     const project = await generate({ docker: false });
