@@ -8,8 +8,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DATABASES, ORMS, type Database, type Orm } from '../../src/lib/config.js';
-import { call, freePort, startProcess } from '../support/http.js';
-import { linkToken, MAIL_SINK, waitFor } from '../support/mail.js';
+import { call, freePort } from '../support/http.js';
+import { linkToken, startMailSink } from '../support/mail.js';
 import {
   checkToolConfig,
   createSuperuser,
@@ -19,7 +19,7 @@ import {
   type E2EProject,
 } from '../support/project.js';
 import { mustFail } from '../support/python.js';
-import { isPortOpen, serverUrl } from '../support/servers.js';
+import { serverUrl } from '../support/servers.js';
 
 const CASES: { database: Database; orm: Orm; auth: boolean }[] = [
   ...DATABASES.flatMap((database) => ORMS.map((orm) => ({ database, orm, auth: true }))),
@@ -188,27 +188,15 @@ for (const { database, orm, auth } of CASES) {
       });
 
       it('verifies an address and resets a password with the emails a real SMTP server receives; a server down fails no request', async () => {
-        const smtpPort = await freePort();
-        const inbox = join(project!.root, '..', 'inbox.jsonl');
-        const sink = startProcess(
-          join(project!.bin, 'python'),
-          [MAIL_SINK, String(smtpPort), inbox],
-          project!.root,
-          project!.env,
-        );
+        const sink = await startMailSink(join(project!.root, '..'));
         const smtp = {
           EMAIL_BACKEND: 'smtp',
           SMTP_HOST: '127.0.0.1',
-          SMTP_PORT: String(smtpPort),
+          SMTP_PORT: String(sink.port),
           SMTP_SECURITY: 'none',
           FRONTEND_URL: 'https://app.example.com',
         };
         try {
-          await waitFor(
-            () => isPortOpen(smtpPort),
-            'the SMTP server to listen',
-            () => sink.output(),
-          );
           const output = await withServer(
             project!,
             async (base) => {
@@ -219,7 +207,7 @@ for (const { database, orm, auth } of CASES) {
               assert.equal(registered.status, 201);
               assert.equal(registered.json['is_verified'], false);
               // The link in the email, as the user's frontend receives it.
-              const verify = await linkToken(inbox, dora.email, 'https://app.example.com/verify-email');
+              const verify = await linkToken(sink, dora.email, 'https://app.example.com/verify-email');
               assert.equal(
                 (await call(base, 'POST', '/auth/verify-email', { json: { token: verify } })).status,
                 204,
@@ -239,7 +227,7 @@ for (const { database, orm, auth } of CASES) {
               });
               assert.deepEqual([forgot.status, nobody.status], [202, 202]);
               assert.deepEqual(forgot.json, nobody.json);
-              const reset = await linkToken(inbox, dora.email, 'https://app.example.com/reset-password');
+              const reset = await linkToken(sink, dora.email, 'https://app.example.com/reset-password');
               const newPassword = { token: reset, new_password: 'dora-pass-2' };
               assert.equal(
                 (await call(base, 'POST', '/auth/reset-password', { json: newPassword })).status,
@@ -257,8 +245,11 @@ for (const { database, orm, auth } of CASES) {
                 (await call(base, 'POST', '/auth/verify-email', { json: { token: reset } })).status,
                 400,
               );
-              const inboxLines = readFileSync(inbox, 'utf8').trim().split('\n');
-              assert.equal(inboxLines.length, 2, 'nothing was sent for nobody@example.com');
+              assert.deepEqual(
+                sink.received().map((message) => message.to),
+                [dora.email, dora.email],
+                'nothing was sent for nobody@example.com',
+              );
 
               // The mail server goes away: asking for an email still succeeds, the failure is logged.
               await sink.stop();

@@ -1,7 +1,8 @@
 """An SMTP server for the end-to-end suite: python mail_sink.py PORT FILE.
 
-Listens on 127.0.0.1:PORT (aiosmtpd, from the generated project's dev dependencies) and appends each
-message it accepts to FILE as one JSON line: {"to", "subject", "text"}, the text part decoded.
+Listens on 127.0.0.1:PORT (aiosmtpd; plain SMTP, no login, as mailpit) and appends each message it
+accepts to FILE as one JSON line: {"sender", "to", "subject", "text"}, the envelope's sender and
+the text part decoded.
 """
 
 import json
@@ -25,6 +26,7 @@ class Sink:
         )
         text = message.get_body(("plain",))
         record = {
+            "sender": envelope.mail_from,
             "to": message["To"],
             "subject": message["Subject"],
             "text": text.get_content() if isinstance(text, EmailMessage) else "",
