@@ -22,6 +22,7 @@ const COMMANDS: Record<string, [generator: string, arguments: string, summary: s
   import: ['import', '<domain.yml>', 'a whole domain from one YAML file (yo forge:import)'],
   auth: ['auth', '', 'JWT authentication for a project made with --no-auth (yo forge:auth)'],
   email: ['email', '', 'email verification and password reset for a project with auth (yo forge:email)'],
+  redis: ['redis', '', 'a Redis connection pool, cache helper and shared rate limits (yo forge:redis)'],
   docker: ['docker', '', 'Dockerfile and docker-compose.yml (yo forge:docker)'],
 };
 

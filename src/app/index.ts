@@ -18,6 +18,7 @@ type AppOptions = BaseOptions & {
   docker?: boolean;
   auth?: boolean;
   email?: boolean;
+  redis?: boolean;
   git?: boolean;
   defaults?: boolean;
 };
@@ -44,7 +45,7 @@ export default class AppGenerator extends Generator<Partial<ForgeConfig>, AppOpt
   }
 
   initializing(): void {
-    const { name, description, database, orm, docker, auth, email } = this.options;
+    const { name, description, database, orm, docker, auth, email, redis } = this.options;
     this.known = {};
     if (name === '.') {
       this.known.projectName = basename(this.destinationRoot());
@@ -62,6 +63,7 @@ export default class AppGenerator extends Generator<Partial<ForgeConfig>, AppOpt
     if (typeof docker === 'boolean') this.known.docker = docker;
     if (typeof auth === 'boolean') this.known.auth = auth;
     if (typeof email === 'boolean') this.known.email = email;
+    if (typeof redis === 'boolean') this.known.redis = redis;
     if (this.known.projectName !== undefined) this._loadStoredAnswers();
   }
 
@@ -100,6 +102,7 @@ export default class AppGenerator extends Generator<Partial<ForgeConfig>, AppOpt
     await this.composeWith('forge:database');
     if (this.forge.auth) await this.composeWith('forge:auth');
     if (this.forge.email) await this.composeWith('forge:email');
+    if (this.forge.redis) await this.composeWith('forge:redis');
     if (this.forge.docker) await this.composeWith('forge:docker');
   }
 
@@ -149,14 +152,20 @@ export default class AppGenerator extends Generator<Partial<ForgeConfig>, AppOpt
     const rc = this.fs.readJSON(resolve(root, '.yo-rc.json')) as Record<string, Partial<ForgeConfig>>;
     const config = rc[CONFIG_KEY] ?? {};
     // A project made before --auth existed has no auth files: it counts as --no-auth.
-    const stored = { ...config, auth: config.auth ?? false, email: config.email ?? false };
+    const stored = {
+      ...config,
+      auth: config.auth ?? false,
+      email: config.email ?? false,
+      redis: config.redis ?? false,
+    };
     const features = {
       auth: ['authentication', 'yo forge:auth', '--no-auth'],
       email: ['email', 'yo forge:email', '--no-email'],
+      redis: ['Redis', 'yo forge:redis', '--no-redis'],
     } as const;
-    for (const key of ['database', 'orm', 'auth', 'email'] as const) {
+    for (const key of ['database', 'orm', 'auth', 'email', 'redis'] as const) {
       if (this.known[key] === undefined || this.known[key] === stored[key]) continue;
-      if (key === 'auth' || key === 'email') {
+      if (key === 'auth' || key === 'email' || key === 'redis') {
         const [what, command, off] = features[key];
         throw new Error(
           stored[key]
@@ -175,6 +184,7 @@ export default class AppGenerator extends Generator<Partial<ForgeConfig>, AppOpt
       docker: config.docker,
       auth: stored.auth,
       email: stored.email,
+      redis: stored.redis,
       ...Object.fromEntries(Object.entries(this.known).filter(([, value]) => value !== undefined)),
       projectName: config.projectName ?? this.known.projectName,
     };

@@ -26,6 +26,7 @@ export interface Answers {
   docker: boolean;
   auth: boolean;
   email: boolean;
+  redis: boolean;
 }
 
 export function declareOptions(generator: Generator): void {
@@ -58,6 +59,11 @@ export function declareOptions(generator: Generator): void {
     type: Boolean,
     description:
       'With auth: email verification and password reset over SMTP, logged instead of sent in development (forge:email; default no)',
+  });
+  generator.option('redis', {
+    type: Boolean,
+    description:
+      'Redis: a connection pool, /health reporting it, a cache helper, rate limits shared through it (forge:redis; default no)',
   });
   generator.option('git', {
     type: Boolean,
@@ -119,6 +125,12 @@ export function questions(missing: ReadonlySet<keyof Answers>, known: Partial<An
       default: false,
       when: (answers: Partial<Answers>) => (answers.auth ?? known.auth) === true,
     },
+    {
+      type: 'confirm',
+      name: 'redis',
+      message: 'Add Redis (a connection pool, a cache helper, rate limits shared by every worker)?',
+      default: false,
+    },
   ] as const;
   return all.filter((question) => missing.has(question.name));
 }
@@ -130,4 +142,5 @@ export const DEFAULT_ANSWERS: Omit<Answers, 'projectName'> = {
   docker: false,
   auth: true,
   email: false,
+  redis: false,
 };

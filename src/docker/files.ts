@@ -14,9 +14,10 @@ export const DOCKER_FILES: readonly FileEntry<TemplateContext>[] = [
 ];
 
 /**
- * The file of forge:docker that follows `email` (the mailpit service, the app's SMTP settings): forge:email
- * renders it again when it adds email to a project with Docker.
+ * The file of forge:docker that follows `email` (the mailpit service, the app's SMTP settings) and `redis` (the
+ * redis service, REDIS_URL): forge:email and forge:redis render it again when they add theirs to a project with
+ * Docker.
  */
-export const DOCKER_EMAIL_FILES: readonly FileEntry<TemplateContext>[] = [
+export const DOCKER_FOLLOWERS: readonly FileEntry<TemplateContext>[] = [
   { to: 'docker-compose.yml', when: (context) => context.docker },
 ];

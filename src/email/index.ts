@@ -1,13 +1,6 @@
-import { existsSync } from 'node:fs';
-import { APP_FILES, writeAppFiles } from '../app/files.js';
-import { installPythonEnvironment, skipsInstall } from '../app/install.js';
-import { AUTH_FILES } from '../auth/files.js';
-import { DATABASE_FILES, writeDatabaseFiles } from '../database/files.js';
-import { DOCKER_EMAIL_FILES } from '../docker/files.js';
+import { enableFeature, installAdded, startAdding, writeFollowers } from '../app/feature.js';
 import { ForgeGenerator } from '../lib/base.js';
-import { ownFile } from '../lib/commit.js';
-import { renderFiles, templatesOf } from '../lib/files.js';
-import { uneditedFollowers } from '../lib/followers.js';
+import { renderFiles } from '../lib/files.js';
 import { projectContext } from '../lib/registry.js';
 import { EMAIL_FILES } from './files.js';
 
@@ -39,45 +32,21 @@ export default class EmailGenerator extends ForgeGenerator {
         'Email verifies accounts and resets their passwords, and this project has no authentication. Add it first: yo forge:auth',
       );
     }
-    this.adding = !this.forge.email;
-    this.unedited = [];
-    if (!this.adding) return;
-    this.unedited = uneditedFollowers(
-      this,
-      this.forge,
-      [
-        [APP_FILES, 'app'],
-        [DATABASE_FILES, 'database'],
-        [AUTH_FILES, 'auth'],
-        [DOCKER_EMAIL_FILES, 'docker'],
-      ],
-      'Adding email',
-    );
+    ({ adding: this.adding, unedited: this.unedited } = startAdding(this, 'email', 'email'));
   }
 
   configuring(): void {
-    if (!this.adding) return;
-    this.forge.email = true;
-    this.config.set('email', true);
+    if (this.adding) enableFeature(this, 'email');
   }
 
   writing(): void {
-    const context = projectContext(this, this.forge);
-    if (this.adding) {
-      writeAppFiles(this, this.forge, templatesOf(this, 'app'));
-      writeDatabaseFiles(this, this.forge, templatesOf(this, 'database'));
-      renderFiles(this, AUTH_FILES, context, templatesOf(this, 'auth'));
-      // With Docker: mailpit, and the app's email settings (console is refused in production).
-      renderFiles(this, DOCKER_EMAIL_FILES, context, templatesOf(this, 'docker'));
-      for (const path of this.unedited) ownFile(this, path);
-    }
-    renderFiles(this, EMAIL_FILES, context);
+    if (this.adding) writeFollowers(this, this.unedited);
+    renderFiles(this, EMAIL_FILES, projectContext(this, this.forge));
   }
 
   /** The dependencies email adds (aiosmtplib, Jinja2; aiosmtpd for the tests) go into .venv, if there is one. */
   async install(): Promise<void> {
-    if (!this.adding || skipsInstall(this.options) || !existsSync(this.destinationPath('.venv'))) return;
-    this.installed = await installPythonEnvironment(this, this.destinationRoot(), 'existing');
+    if (this.adding) this.installed = await installAdded(this);
   }
 
   end(): void {

@@ -72,6 +72,7 @@ export class ForgeGenerator extends Generator {
       // Projects made before --auth existed have no auth files: absent means off.
       auth: stored.auth === true,
       email: stored.email === true,
+      redis: stored.redis === true,
     };
     return this.forge;
   }

@@ -26,6 +26,8 @@ export interface ForgeConfig {
   auth: boolean;
   /** With auth: email verification and password reset, sent over SMTP (or logged, in development). */
   email: boolean;
+  /** A Redis connection pool (REDIS_URL), /health reporting it, the cache helper, rate limits shared through it. */
+  redis: boolean;
 }
 
 /** Human labels for prompts and help, with the production recommendation spelled out. */

@@ -16,4 +16,5 @@ export const FORGE_GENERATORS: [string, { namespace: string }][] = [
   'email',
   'import',
   'model',
+  'redis',
 ].map((name) => [generatorPath(name), { namespace: `forge:${name}` }]);
