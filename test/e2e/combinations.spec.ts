@@ -1,5 +1,5 @@
 /**
- * The proof: for every database x ORM (with authentication, the default, and email), and once without authentication,
+ * The proof: for every database x ORM (with authentication, the default, email and Redis), and once without authentication,
  * generate a project with the generator, install it, migrate it on a real server, check that models and
  * migrations agree, run its own test suite and linters, and serve it: /health, /docs, and the login flow over
  * HTTP (register, log in, refresh, /users/me, superuser-only endpoints).
@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { DATABASES, ORMS, type Database, type Orm } from '../../src/lib/config.js';
 import { call, freePort } from '../support/http.js';
 import { linkToken, startMailSink } from '../support/mail.js';
+import { startPrivateRedis } from '../support/redis.js';
 import {
   checkToolConfig,
   createSuperuser,
@@ -34,7 +35,11 @@ for (const { database, orm, auth } of CASES) {
       project!.run(command, args, timeoutMs);
 
     before(async function () {
-      project = await prepareProject(this, database, orm, auth ? 'e2e' : 'noauth', { auth, email: auth });
+      project = await prepareProject(this, database, orm, auth ? 'e2e' : 'noauth', {
+        auth,
+        email: auth,
+        redis: auth,
+      });
     });
 
     after(async () => project?.cleanup());
@@ -280,6 +285,56 @@ for (const { database, orm, auth } of CASES) {
         });
         assert.match(logged, /Email not sent \(EMAIL_BACKEND=console\) to fay@example\.com/);
         assert.match(logged, /http:\/\/localhost:3000\/verify-email\?token=\S+/);
+      });
+
+      it('reports Redis in /health; Redis stopped: 503, the database routes still answer; refuses to start without it', async () => {
+        const redis = await startPrivateRedis();
+        let running = true;
+        try {
+          const output = await withServer(
+            project!,
+            async (base) => {
+              const up = await fetch(`${base}/health`);
+              assert.deepEqual(
+                [up.status, await up.json()],
+                [200, { status: 'ok', database: 'ok', redis: 'ok' }],
+              );
+              await redis.stop();
+              running = false;
+              const down = await fetch(`${base}/health`);
+              assert.deepEqual(
+                [down.status, await down.json()],
+                [503, { status: 'unavailable', database: 'ok', redis: 'unreachable' }],
+              );
+              // Register and login count in Redis: without it they are not limited, not refused.
+              const gus = { username: 'gus', email: 'gus@example.com', password: 'gus-pass-1' };
+              assert.equal((await call(base, 'POST', '/auth/register', { json: gus })).status, 201);
+              const login = await call(base, 'POST', '/auth/login', {
+                form: { username: 'gus', password: gus.password },
+              });
+              assert.equal(login.status, 200, JSON.stringify(login.json));
+              const me = await call(base, 'GET', '/users/me', { token: String(login.json['access_token']) });
+              assert.equal(me.json['username'], 'gus');
+            },
+            { ...project!.env, REDIS_URL: redis.url },
+          );
+          assert.match(output, /Redis connection OK/);
+          assert.match(output, /Rate limits not enforced, their storage failed/);
+        } finally {
+          if (running) await redis.stop();
+        }
+        const port = await freePort();
+        const refused = await mustFail(
+          join(project!.bin, 'uvicorn'),
+          ['app.main:app', '--port', String(port)],
+          {
+            cwd: project!.root,
+            env: { ...project!.env, REDIS_URL: `redis://127.0.0.1:${await freePort()}/0` },
+            timeoutMs: 60_000,
+          },
+        );
+        assert.match(refused, /Cannot reach Redis at/);
+        assert.match(refused, /Application startup failed/);
       });
 
       it('refuses to start in production with the placeholder SECRET_KEY', async () => {

@@ -10,6 +10,7 @@ import type { Database, Orm } from '../../src/lib/config.js';
 import { runApp } from './generate.js';
 import { freePort, startProcess, waitForHttp } from './http.js';
 import { installProject, mustRun } from './python.js';
+import { REDIS_PORT } from './redis.js';
 import { createDatabase, dropDatabase, isPortOpen, SERVER_PORTS, serverUrl } from './servers.js';
 
 export const IN_CI = process.env['CI'] === 'true';
@@ -55,8 +56,13 @@ export async function prepareProject(
   options: AppOptions = {},
 ): Promise<E2EProject> {
   const port = SERVER_PORTS[database];
-  if (port !== undefined && !(await isPortOpen(port))) {
-    const message = `${database} server unreachable on 127.0.0.1:${port}`;
+  const servers: [string, number | undefined][] = [
+    [`${database} server`, port],
+    ['Redis (redis-server)', options['redis'] === true ? REDIS_PORT : undefined],
+  ];
+  for (const [server, serverPort] of servers) {
+    if (serverPort === undefined || (await isPortOpen(serverPort))) continue;
+    const message = `${server} unreachable on 127.0.0.1:${serverPort}`;
     if (IN_CI) throw new Error(`${message} (CI=true: nothing may be skipped)`);
     console.log(`      skipped: ${message}`);
     context.skip();
