@@ -40,11 +40,11 @@ function skipOrFail(context: Mocha.Context, message: string): never {
   context.skip();
 }
 
-async function generateDockerProject(database: Database, email = false): Promise<string> {
+async function generateDockerProject(database: Database, email = false, redis = false): Promise<string> {
   const parent = mkdtempSync(join(tmpdir(), `forge-e2e-docker-${database}-`));
   await runApp(parent)
     .withArguments(['demo'])
-    .withOptions({ database, docker: true, email, defaults: true, skipInstall: true });
+    .withOptions({ database, docker: true, email, redis, defaults: true, skipInstall: true });
   // yeoman-test moved into the folder, which the suite deletes later.
   process.chdir(REPO_ROOT);
   return join(parent, 'demo');
@@ -53,7 +53,7 @@ async function generateDockerProject(database: Database, email = false): Promise
 /** The environment of a command, without the caller's database, email or compose settings. */
 function cleanEnv(): NodeJS.ProcessEnv {
   const settings =
-    /^(DATABASE_URL|TEST_DATABASE_URL|SECRET_KEY|POSTGRES_|MYSQL_|APP_PORT|WEB_CONCURRENCY|COMPOSE_|EMAIL_|SMTP_|FRONTEND_URL|MAILPIT_)/;
+    /^(DATABASE_URL|TEST_DATABASE_URL|SECRET_KEY|POSTGRES_|MYSQL_|APP_PORT|WEB_CONCURRENCY|COMPOSE_|EMAIL_|SMTP_|FRONTEND_URL|MAILPIT_|REDIS_)/;
   return Object.fromEntries(Object.entries(process.env).filter(([name]) => !settings.test(name)));
 }
 
@@ -100,8 +100,8 @@ describe('e2e: forge:docker', function () {
         assert.match(refused, /SECRET_KEY/);
       });
 
-      it(`${database} with email: valid, mailpit beside the app, whose email settings ignore .env`, async () => {
-        const project = await generateDockerProject(database, true);
+      it(`${database} with email and Redis: valid, mailpit and redis beside the app, whose settings ignore .env`, async () => {
+        const project = await generateDockerProject(database, true, true);
         projects.push(project);
         const dotenv = readFileSync(join(project, '.env'), 'utf8');
         // .env holds the development values: the compose file must not take them.
@@ -115,6 +115,7 @@ describe('e2e: forge:docker', function () {
         const services = await config(['config', '--services']);
         assert.equal(services.status, 0, services.output);
         assert.ok(services.output.split('\n').includes('mailpit'), services.output);
+        assert.ok(services.output.split('\n').includes('redis'), services.output);
 
         // Even set in the environment, which compose prefers to .env for ${NAME}, EMAIL_BACKEND and SMTP_* stay.
         const resolved = await config(['config'], {
@@ -166,6 +167,10 @@ describe('e2e: forge:docker', function () {
           );
         }
         assert.equal(document.services['app']!.depends_on!['mailpit']!.condition, 'service_started');
+        // Redis: the redis service, whatever REDIS_URL .env holds for development outside Docker.
+        assert.equal(document.services['redis']!.image, 'redis:7-alpine');
+        assert.equal(document.services['app']!.environment!['REDIS_URL'], 'redis://redis:6379/0');
+        assert.equal(document.services['app']!.depends_on!['redis']!.condition, 'service_healthy');
       });
     }
   });
