@@ -156,14 +156,14 @@ for (const database of DATABASES) {
       await inProject('ruff', ['format', '--no-cache', '--check', '.']);
       await inProject('mypy', ['--no-incremental']);
       const output = await withServer(project!, async (base) => {
-        const bo = { username: 'bo', email: 'bo@example.com', password: 'analytical-2' };
-        const registered = await call(base, 'POST', '/auth/register', { json: bo });
+        const bob = { username: 'bob', email: 'bob@example.com', password: 'analytical-2' };
+        const registered = await call(base, 'POST', '/auth/register', { json: bob });
         assert.equal(registered.status, 201);
         assert.equal(registered.json['is_verified'], false);
-        const forgot = await call(base, 'POST', '/auth/forgot-password', { json: { email: bo.email } });
+        const forgot = await call(base, 'POST', '/auth/forgot-password', { json: { email: bob.email } });
         assert.equal(forgot.status, 202);
       });
-      assert.match(output, /Email not sent \(EMAIL_BACKEND=console\) to bo@example\.com/);
+      assert.match(output, /Email not sent \(EMAIL_BACKEND=console\) to bob@example\.com/);
       assert.match(output, /\/reset-password\?token=\S+/);
     });
   });
