@@ -10,7 +10,7 @@ import type { Database, Orm } from '../../src/lib/config.js';
 import { runApp } from './generate.js';
 import { freePort, startProcess, waitForHttp } from './http.js';
 import { installProject, mustRun } from './python.js';
-import { REDIS_PORT } from './redis.js';
+import { deleteRedisKeys, REDIS_PORT } from './redis.js';
 import { createDatabase, dropDatabase, isPortOpen, SERVER_PORTS, serverUrl } from './servers.js';
 
 export const IN_CI = process.env['CI'] === 'true';
@@ -73,6 +73,9 @@ export async function prepareProject(
   delete env['DATABASE_URL'];
   delete env['TEST_DATABASE_URL'];
   const dbName = `forge_${label}_${database}_${orm}_${process.pid}`;
+  // Its own keys on the shared Redis: rate-limit counters of other projects and earlier runs never meet its own.
+  const redisPrefix = options['redis'] === true ? `${dbName}:` : undefined;
+  if (redisPrefix !== undefined) env['REDIS_KEY_PREFIX'] = redisPrefix;
   if (port !== undefined) {
     await createDatabase(database, dbName);
     env['DATABASE_URL'] = serverUrl(database, dbName);
@@ -86,6 +89,7 @@ export async function prepareProject(
     run: (command, args, timeoutMs) => mustRun(join(bin, command), args, { cwd: root, env, timeoutMs }),
     cleanup: async () => {
       if (port !== undefined) await dropDatabase(database, dbName).catch(() => undefined);
+      if (redisPrefix !== undefined) await deleteRedisKeys(redisPrefix).catch(() => undefined);
       rmSync(join(root, '..'), { recursive: true, force: true });
     },
   };
@@ -122,6 +126,8 @@ export async function withServer(
     failure = error;
   }
   const code = await server.stop();
+  if (failure instanceof Error)
+    failure.message += `\n--- the server's output ---\n${server.output().slice(-4000)}`;
   if (failure !== undefined) throw failure;
   if (code !== 0) throw new Error(`uvicorn exited with ${code}:\n${server.output()}`);
   return server.output();

@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, startProcess } from './http.js';
+import { mustRun } from './python.js';
 import { waitFor } from './mail.js';
 import { isPortOpen } from './servers.js';
 
@@ -41,4 +42,15 @@ export async function startPrivateRedis(): Promise<PrivateRedis> {
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** Delete the keys of the shared Redis that start with `prefix`. */
+export async function deleteRedisKeys(prefix: string): Promise<void> {
+  await mustRun('sh', [
+    '-c',
+    'redis-cli -p "$1" --scan --pattern "$2*" | xargs -r redis-cli -p "$1" del',
+    'sh',
+    String(REDIS_PORT),
+    prefix,
+  ]);
 }
