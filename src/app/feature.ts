@@ -1,5 +1,5 @@
 /**
- * Adding a feature (email, Redis) to an existing project: the generator of the feature sets it in .yo-rc.json,
+ * Adding a feature (email, Redis, metrics) to an existing project: the generator of the feature sets it in .yo-rc.json,
  * renders again the files of other generators that follow it (each must still be as forge wrote it: an edited one
  * is refused unless --force or a terminal asks), writes its own files and installs the new dependencies into the
  * project's .venv. Composed by `yo forge --<feature>`, the same generator only writes its own files. Each feature's
@@ -16,17 +16,22 @@ import type { ForgeConfig } from '../lib/config.js';
 import { renderFiles, templatesOf, type FileEntry } from '../lib/files.js';
 import { uneditedFollowers, type Followers } from '../lib/followers.js';
 import { projectContext } from '../lib/registry.js';
+import { METRICS_FILES } from '../metrics/files.js';
 import { APP_FILES, writeAppFiles } from './files.js';
 import { installPythonEnvironment, skipsInstall } from './install.js';
 
-export type Feature = 'email' | 'redis';
+export type Feature = 'email' | 'redis' | 'metrics';
 
-/** The files that follow a feature: the frame's, the database layer's, and authentication's when it is on. */
+/**
+ * The files that follow a feature: the frame's, the database layer's, authentication's when it is on, and the
+ * metrics' when they are on (their pool gauges and tests follow `redis`).
+ */
 function followers(config: ForgeConfig): Followers[] {
   return [
     [APP_FILES, 'app'],
     [DATABASE_FILES, 'database'],
     ...(config.auth ? ([[AUTH_FILES, 'auth']] as Followers[]) : []),
+    ...(config.metrics ? ([[METRICS_FILES, 'metrics']] as Followers[]) : []),
     [DOCKER_FOLLOWERS, 'docker'],
   ];
 }
@@ -60,6 +65,7 @@ export function writeFollowers(generator: ForgeGenerator, unedited: string[]): v
   writeDatabaseFiles(generator, config, templatesOf(generator, 'database'));
   const context = projectContext(generator, config);
   if (config.auth) renderFiles(generator, AUTH_FILES, context, templatesOf(generator, 'auth'));
+  if (config.metrics) renderFiles(generator, METRICS_FILES, context, templatesOf(generator, 'metrics'));
   renderFiles(generator, DOCKER_FOLLOWERS, context, templatesOf(generator, 'docker'));
   for (const path of unedited) ownFile(generator, path);
 }
