@@ -73,6 +73,9 @@ export async function prepareProject(
   delete env['DATABASE_URL'];
   delete env['TEST_DATABASE_URL'];
   const dbName = `forge_${label}_${database}_${orm}_${process.pid}`;
+  // Keys of this run only in the shared Redis: the rate limits' counters of another run (or of another project
+  // named demo) would otherwise refuse this one's registrations and logins for up to an hour.
+  if (options['redis'] === true) env['REDIS_KEY_PREFIX'] = `${dbName}:`;
   if (port !== undefined) {
     await createDatabase(database, dbName);
     env['DATABASE_URL'] = serverUrl(database, dbName);
