@@ -23,6 +23,7 @@ const COMMANDS: Record<string, [generator: string, arguments: string, summary: s
   auth: ['auth', '', 'JWT authentication for a project made with --no-auth (yo forge:auth)'],
   email: ['email', '', 'email verification and password reset for a project with auth (yo forge:email)'],
   redis: ['redis', '', 'a Redis connection pool, cache helper and shared rate limits (yo forge:redis)'],
+  metrics: ['metrics', '', 'Prometheus /metrics and optional OpenTelemetry tracing (yo forge:metrics)'],
   docker: ['docker', '', 'Dockerfile and docker-compose.yml (yo forge:docker)'],
 };
 

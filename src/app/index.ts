@@ -19,6 +19,7 @@ type AppOptions = BaseOptions & {
   auth?: boolean;
   email?: boolean;
   redis?: boolean;
+  metrics?: boolean;
   git?: boolean;
   defaults?: boolean;
 };
@@ -45,7 +46,7 @@ export default class AppGenerator extends Generator<Partial<ForgeConfig>, AppOpt
   }
 
   initializing(): void {
-    const { name, description, database, orm, docker, auth, email, redis } = this.options;
+    const { name, description, database, orm, docker, auth, email, redis, metrics } = this.options;
     this.known = {};
     if (name === '.') {
       this.known.projectName = basename(this.destinationRoot());
@@ -64,6 +65,7 @@ export default class AppGenerator extends Generator<Partial<ForgeConfig>, AppOpt
     if (typeof auth === 'boolean') this.known.auth = auth;
     if (typeof email === 'boolean') this.known.email = email;
     if (typeof redis === 'boolean') this.known.redis = redis;
+    if (typeof metrics === 'boolean') this.known.metrics = metrics;
     if (this.known.projectName !== undefined) this._loadStoredAnswers();
   }
 
@@ -103,6 +105,7 @@ export default class AppGenerator extends Generator<Partial<ForgeConfig>, AppOpt
     if (this.forge.auth) await this.composeWith('forge:auth');
     if (this.forge.email) await this.composeWith('forge:email');
     if (this.forge.redis) await this.composeWith('forge:redis');
+    if (this.forge.metrics) await this.composeWith('forge:metrics');
     if (this.forge.docker) await this.composeWith('forge:docker');
   }
 
@@ -157,15 +160,17 @@ export default class AppGenerator extends Generator<Partial<ForgeConfig>, AppOpt
       auth: config.auth ?? false,
       email: config.email ?? false,
       redis: config.redis ?? false,
+      metrics: config.metrics ?? false,
     };
     const features = {
       auth: ['authentication', 'yo forge:auth', '--no-auth'],
       email: ['email', 'yo forge:email', '--no-email'],
       redis: ['Redis', 'yo forge:redis', '--no-redis'],
+      metrics: ['metrics', 'yo forge:metrics', '--no-metrics'],
     } as const;
-    for (const key of ['database', 'orm', 'auth', 'email', 'redis'] as const) {
+    for (const key of ['database', 'orm', 'auth', 'email', 'redis', 'metrics'] as const) {
       if (this.known[key] === undefined || this.known[key] === stored[key]) continue;
-      if (key === 'auth' || key === 'email' || key === 'redis') {
+      if (key === 'auth' || key === 'email' || key === 'redis' || key === 'metrics') {
         const [what, command, off] = features[key];
         throw new Error(
           stored[key]
@@ -185,6 +190,7 @@ export default class AppGenerator extends Generator<Partial<ForgeConfig>, AppOpt
       auth: stored.auth,
       email: stored.email,
       redis: stored.redis,
+      metrics: stored.metrics,
       ...Object.fromEntries(Object.entries(this.known).filter(([, value]) => value !== undefined)),
       projectName: config.projectName ?? this.known.projectName,
     };

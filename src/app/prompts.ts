@@ -27,6 +27,7 @@ export interface Answers {
   auth: boolean;
   email: boolean;
   redis: boolean;
+  metrics: boolean;
 }
 
 export function declareOptions(generator: Generator): void {
@@ -64,6 +65,11 @@ export function declareOptions(generator: Generator): void {
     type: Boolean,
     description:
       'Redis: a connection pool, /health reporting it, a cache helper, rate limits shared through it (forge:redis; default no)',
+  });
+  generator.option('metrics', {
+    type: Boolean,
+    description:
+      'Prometheus /metrics (requests and latencies per route, the database pool) and OpenTelemetry tracing when OTEL_EXPORTER_OTLP_ENDPOINT is set (forge:metrics; default no)',
   });
   generator.option('git', {
     type: Boolean,
@@ -131,6 +137,12 @@ export function questions(missing: ReadonlySet<keyof Answers>, known: Partial<An
       message: 'Add Redis (a connection pool, a cache helper, rate limits shared by every worker)?',
       default: false,
     },
+    {
+      type: 'confirm',
+      name: 'metrics',
+      message: 'Add metrics (Prometheus /metrics; OpenTelemetry tracing when an endpoint is set)?',
+      default: false,
+    },
   ] as const;
   return all.filter((question) => missing.has(question.name));
 }
@@ -143,4 +155,5 @@ export const DEFAULT_ANSWERS: Omit<Answers, 'projectName'> = {
   auth: true,
   email: false,
   redis: false,
+  metrics: false,
 };

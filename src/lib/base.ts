@@ -73,6 +73,7 @@ export class ForgeGenerator extends Generator {
       auth: stored.auth === true,
       email: stored.email === true,
       redis: stored.redis === true,
+      metrics: stored.metrics === true,
     };
     return this.forge;
   }

@@ -28,6 +28,8 @@ export interface ForgeConfig {
   email: boolean;
   /** A Redis connection pool (REDIS_URL), /health reporting it, the cache helper, rate limits shared through it. */
   redis: boolean;
+  /** Prometheus /metrics (requests per route, the database pool) and OpenTelemetry tracing when configured. */
+  metrics: boolean;
 }
 
 /** Human labels for prompts and help, with the production recommendation spelled out. */

@@ -1,5 +1,5 @@
 /**
- * The proof: for every database x ORM (with authentication, the default, email and Redis), and once without authentication,
+ * The proof: for every database x ORM (with authentication, the default, email, Redis and metrics), and once without authentication,
  * generate a project with the generator, install it, migrate it on a real server, check that models and
  * migrations agree, run its own test suite and linters, and serve it: /health, /docs, and the login flow over
  * HTTP (register, log in, refresh, /users/me, superuser-only endpoints).
@@ -39,6 +39,7 @@ for (const { database, orm, auth } of CASES) {
         auth,
         email: auth,
         redis: auth,
+        metrics: auth,
       });
     });
 
@@ -339,6 +340,60 @@ for (const { database, orm, auth } of CASES) {
         assert.match(refused, /Application startup failed/);
       });
 
+      it('after traffic, /metrics has the route histograms under route templates and the pool gauges', async () => {
+        await withServer(project!, async (base) => {
+          const hal = { username: 'hal', email: 'hal@example.com', password: 'hal-pass-1' };
+          assert.equal((await call(base, 'POST', '/auth/register', { json: hal })).status, 201);
+          const login = await call(base, 'POST', '/auth/login', {
+            form: { username: 'hal', password: hal.password },
+          });
+          const token = String(login.json['access_token']);
+          for (let n = 0; n < 3; n++) {
+            assert.equal((await call(base, 'GET', '/users/me', { token })).status, 200);
+          }
+          for (const id of [101, 202, 303]) {
+            assert.equal((await call(base, 'GET', `/users/${id}`)).status, 401);
+          }
+          assert.equal((await fetch(`${base}/health`)).status, 200);
+          const response = await fetch(`${base}/metrics`);
+          assert.equal(response.status, 200);
+          assert.match(response.headers.get('content-type') ?? '', /^text\/plain; version=/);
+          const text = await response.text();
+          const samples = parseMetrics(text);
+          const value = (name: string, labels: Record<string, string> = {}) =>
+            samples
+              .filter((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v))
+              .reduce((sum, s) => sum + s.value, 0);
+          const byId = { method: 'GET', handler: '/api/v1/users/{user_id:int}' };
+          assert.equal(value('http_requests_total', { ...byId, status: '401' }), 3, text);
+          const me = { method: 'GET', handler: '/api/v1/users/me' };
+          assert.equal(value('http_requests_total', { ...me, status: '200' }), 3);
+          const buckets = samples.filter(
+            (s) =>
+              s.name === 'http_request_duration_seconds_bucket' &&
+              s.labels['handler'] === byId.handler &&
+              s.labels['method'] === 'GET',
+          );
+          assert.deepEqual(
+            buckets.map((s) => s.labels['le']),
+            ['0.005', '0.01', '0.025', '0.05', '0.1', '0.25', '0.5', '1.0', '2.5', '5.0', '10.0', '+Inf'],
+          );
+          assert.equal(buckets.at(-1)!.value, 3);
+          assert.equal(value('http_request_duration_seconds_count', me), 3);
+          assert.doesNotMatch(text, /\/users\/(101|202|303)/);
+          const handlers = new Set(samples.map((s) => s.labels['handler']));
+          assert.ok(!handlers.has('/health') && !handlers.has('/metrics'), [...handlers].join(', '));
+          assert.equal(value('db_pool_size'), 20);
+          assert.equal(value('db_pool_checked_out'), 0);
+          assert.ok(value('db_pool_idle') >= 1, text);
+          assert.equal(value('db_pool_overflow'), 0);
+          assert.equal(value('redis_pool_in_use'), 0);
+          assert.ok(value('redis_pool_idle') >= 1, text);
+          const schema = (await (await fetch(`${base}/openapi.json`)).json()) as { paths: object };
+          assert.ok(!('/metrics' in schema.paths));
+        });
+      });
+
       it('refuses to start in production with the placeholder SECRET_KEY', async () => {
         // The placeholder a user would copy from the generated .env.example.
         const example = readFileSync(join(project!.root, '.env.example'), 'utf8');
@@ -384,4 +439,16 @@ for (const { database, orm, auth } of CASES) {
       assert.match(output, /Application startup failed/);
     });
   });
+}
+
+/** The samples of a Prometheus text exposition: `name{label="value",...} number` lines. */
+function parseMetrics(text: string): { name: string; labels: Record<string, string>; value: number }[] {
+  return text
+    .split('\n')
+    .filter((line) => line !== '' && !line.startsWith('#'))
+    .map((line) => {
+      const [, name, labels = '', value] = /^(\w+)(?:\{(.*)\})? (\S+)$/.exec(line)!;
+      const pairs = [...labels.matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map(([, k, v]) => [k!, v!]);
+      return { name: name!, labels: Object.fromEntries(pairs), value: Number(value) };
+    });
 }

@@ -15,6 +15,7 @@ export const FORGE_GENERATORS: [string, { namespace: string }][] = [
   'docker',
   'email',
   'import',
+  'metrics',
   'model',
   'redis',
 ].map((name) => [generatorPath(name), { namespace: `forge:${name}` }]);

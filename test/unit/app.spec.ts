@@ -32,6 +32,8 @@ describe('forge (app)', () => {
         docker: false,
         auth: true,
         email: false,
+        redis: false,
+        metrics: false,
       });
     });
 
@@ -51,11 +53,13 @@ describe('forge (app)', () => {
           orm: 'sqlalchemy',
           docker: false,
           auth: false,
+          redis: false,
+          metrics: true,
         })
         .withOptions({ skipInstall: true });
       assert.deepEqual(
         result.askedQuestions.map((q) => q.name),
-        ['projectName', 'description', 'database', 'orm', 'docker', 'auth'],
+        ['projectName', 'description', 'database', 'orm', 'docker', 'auth', 'redis', 'metrics'],
       );
       const config = readJson(join(result.cwd, 'shop-api', '.yo-rc.json'))['generator-forge'] as Record<
         string,
@@ -64,17 +68,19 @@ describe('forge (app)', () => {
       assert.equal(config['database'], 'postgresql');
       assert.equal(config['orm'], 'sqlalchemy');
       assert.equal(config['auth'], false);
+      assert.equal(config['metrics'], true);
       yeomanAssert.file(join(result.cwd, 'shop-api', 'app', 'core', 'database', 'postgresql.py'));
+      yeomanAssert.file(join(result.cwd, 'shop-api', 'app', 'core', 'metrics.py'));
     });
 
     it('asks only what the options leave open', async () => {
       const result = await runApp()
         .withArguments(['api'])
         .withOptions({ database: 'mysql', orm: 'sqlmodel', description: 'x', auth: true, skipInstall: true })
-        .withAnswers({ docker: false, email: true });
+        .withAnswers({ docker: false, email: true, redis: false, metrics: false });
       assert.deepEqual(
         result.askedQuestions.map((q) => q.name),
-        ['docker', 'email'],
+        ['docker', 'email', 'redis', 'metrics'],
       );
     });
 

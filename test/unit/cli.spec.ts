@@ -99,7 +99,7 @@ describe('the generator-forge bin', function () {
     assert.equal(result.status, 1);
     assert.match(
       result.stderr,
-      /^error: unknown command "nope"; commands: new, model, crud, import, auth, email, docker/,
+      /^error: unknown command "nope"; commands: new, model, crud, import, auth, email, redis, metrics, docker/,
     );
     assert.equal(result.stderr.trim().split('\n').length, 1);
   });
