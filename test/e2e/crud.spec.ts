@@ -1,5 +1,5 @@
 /**
- * forge:crud end to end, per database x ORM (projects with --email and --redis: its endpoints are fuzzed too, rate limits count in Redis), with the resources of issue 10's reports: posts (a unique title, a
+ * forge:crud end to end, per database x ORM (projects with --email, --redis and --metrics, as the combinations: the email endpoints are fuzzed too, rate limits count in Redis), with the resources of issue 10's reports: posts (a unique title, a
  * decimal price, owned by their author: others may read, not change them; tagged many-to-many, and related to other posts), comments referencing posts (cascade,
  * --public) and events with every other field type (private to their host). Migrated; the generated tests pass, ruff and mypy --strict
  * are clean; under uvicorn every endpoint answers as documented (201 with Location, 200, 204, 404, 405, 409 that
@@ -66,7 +66,7 @@ for (const database of DATABASES) {
           .withOptions({ force: true, ...options });
 
       before(async function () {
-        project = await prepareProject(this, database, orm, 'crud', { email: true, redis: true });
+        project = await prepareProject(this, database, orm, 'crud', { email: true, redis: true, metrics: true });
       });
 
       after(async () => project?.cleanup());
