@@ -246,6 +246,8 @@ describe('forge (app)', () => {
       // Commented out: an empty LOG_FORMAT= would be the default anyway, a set one would win in production.
       assert.match(read('.env.example'), /^# LOG_FORMAT=json$/m);
       assert.doesNotMatch(read('.env'), /^LOG_FORMAT=/m);
+      assert.match(read('README.md'), /^\| `LOG_FORMAT` \| `json` in production, else `text` \|/m);
+      assert.match(read('README.md'), /^## Logs$/m);
       assert.match(read('tests/test_logging.py'), /\/api\/v1\/auth\/login/);
     });
 
