@@ -15,6 +15,7 @@ export const APP_FILES: readonly FileEntry<AppContext>[] = [
   { to: 'app/main.py' },
   { to: 'app/core/__init__.py' },
   { to: 'app/core/errors.py' },
+  { to: 'app/core/logging.py' },
   { to: 'app/core/middleware.py' },
   { to: 'app/routers/__init__.py' },
   { to: 'app/routers/health.py' },
@@ -22,6 +23,7 @@ export const APP_FILES: readonly FileEntry<AppContext>[] = [
   { to: 'tests/test_cors.py' },
   { to: 'tests/test_errors.py' },
   { to: 'tests/test_health.py' },
+  { to: 'tests/test_logging.py' },
   { to: 'tests/test_openapi.py' },
 ];
 

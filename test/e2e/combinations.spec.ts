@@ -438,6 +438,50 @@ for (const { database, orm, auth } of CASES) {
       assert.match(output, /Cannot reach the database at/);
       assert.match(output, /Application startup failed/);
     });
+
+    // Last: the user it registers would count in the listings of the tests above.
+    it('logs JSON lines in production, uvicorn included, and every line of a request carries its X-Request-ID', async () => {
+      // Production refuses the console email backend; the smtp one finds no server on localhost.
+      const env = { ...project!.env, ENVIRONMENT: 'production', EMAIL_BACKEND: 'smtp' };
+      const password = 'e2e-Pa55word-in-no-log';
+      const user = { username: 'logged', email: 'logged@example.com', password };
+      const path = auth ? '/auth/register' : '/users';
+      const output = await withServer(
+        project!,
+        async (base) => {
+          const response = await fetch(`${base}/api/v1${path}?token=e2e-token-in-no-log`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', 'x-request-id': 'e2e-request-1' },
+            body: JSON.stringify(user),
+          });
+          assert.equal(response.status, 201, await response.text());
+          assert.equal(response.headers.get('x-request-id'), 'e2e-request-1');
+        },
+        env,
+      );
+      const lines = output.split('\n').filter((line) => line !== '');
+      const entries = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+      const request = entries.filter((entry) => entry['request_id'] === 'e2e-request-1');
+      const access = request.find((entry) => entry['logger'] === 'app.access');
+      assert.ok(access, output);
+      assert.deepEqual([access['method'], access['path'], access['status']], ['POST', `/api/v1${path}`, 201]);
+      assert.match(String(access['client']), /^127\.0\.0\.1:\d+$/);
+      assert.ok(typeof access['duration_ms'] === 'number' && access['duration_ms'] >= 0, output);
+      assert.match(String(access['timestamp']), /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+      if (auth) {
+        // The verification email, sent after the response, fails; its line carries the request's id too.
+        assert.ok(
+          request.some((entry) => /^Email to logged@example\.com .* not sent/.test(String(entry['message']))),
+          output,
+        );
+      }
+      const uvicorn = entries
+        .filter((entry) => entry['logger'] === 'uvicorn.error')
+        .map((entry) => entry['message']);
+      assert.ok(uvicorn.includes('Application startup complete.'), output);
+      assert.ok(uvicorn.includes('Application shutdown complete.'), output);
+      assert.doesNotMatch(output, /e2e-token-in-no-log|e2e-Pa55word-in-no-log/);
+    });
   });
 }
 

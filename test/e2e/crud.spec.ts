@@ -66,7 +66,11 @@ for (const database of DATABASES) {
           .withOptions({ force: true, ...options });
 
       before(async function () {
-        project = await prepareProject(this, database, orm, 'crud', { email: true, redis: true, metrics: true });
+        project = await prepareProject(this, database, orm, 'crud', {
+          email: true,
+          redis: true,
+          metrics: true,
+        });
       });
 
       after(async () => project?.cleanup());

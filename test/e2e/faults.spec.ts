@@ -144,7 +144,12 @@ for (const { database, label, start } of CASES) {
       const errors = lines.flatMap((line, i) =>
         line.startsWith('ERROR') ? [`${line} / ${lines[i + 1]}`] : [],
       );
-      const shape = (line: string) => line.replace(/\d+/g, 'N').slice(0, 200);
+      // Request ids (at the end of a text line) and numbers vary; the shapes of the lines do not.
+      const shape = (line: string) =>
+        line
+          .replace(/ \[[\w.-]+\](?= \/ |$)/g, '')
+          .replace(/\d+/g, 'N')
+          .slice(0, 200);
       console.log(`      uvicorn logged ${warnings.length} warnings, ${errors.length} errors`);
       for (const line of new Set([...warnings, ...errors].map(shape))) console.log(`        ${line}`);
       assert.equal(app!.process.exitCode, null, `uvicorn exited:\n${output}`);
@@ -314,7 +319,7 @@ for (const { database, label, start } of CASES) {
         const lines = wide.app.output().split('\n');
         const why = lines
           .filter((line) => /^ERROR|^\w+(\.\w+)*(Error|Exception):/.test(line))
-          .map((line) => line.replace(/\/\d+/g, '/N'));
+          .map((line) => line.replace(/\/\d+/g, '/N').replace(/ \[[\w.-]+\]$/, ''));
         const distinct = [...new Set(why)].slice(0, 10);
         console.log(`      the second app logged:\n        ${distinct.join('\n        ')}`);
         throw error;

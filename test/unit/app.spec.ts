@@ -183,7 +183,7 @@ describe('forge (app)', () => {
       // No Authorization header to let through or WWW-Authenticate to expose.
       yeomanAssert.fileContent(
         join(project, 'app/core/middleware.py'),
-        /^CORS_HEADERS = \("Content-Type",\)$/m,
+        /^CORS_HEADERS = \("Content-Type", REQUEST_ID_HEADER\)$/m,
       );
       yeomanAssert.noFileContent(join(project, 'app/core/middleware.py'), /WWW-Authenticate/);
       assert.equal(
@@ -229,6 +229,41 @@ describe('forge (app)', () => {
       assert.notEqual(secret(one.cwd, '.env'), secret(two.cwd, '.env'));
       assert.match(secret(one.cwd, '.env.example'), /^change-me/);
       yeomanAssert.fileContent(join(one.cwd, 'a', '.gitignore'), /^\.env$/m);
+    });
+  });
+
+  describe('logging', () => {
+    it('is configured once, in app/core/logging.py, with a request id outside every other middleware', async () => {
+      const result = await runApp().withArguments(['api']).withOptions({ defaults: true, skipInstall: true });
+      const read = (file: string) => readFileSync(join(result.cwd, 'api', file), 'utf8');
+      const main = read('app/main.py');
+      assert.doesNotMatch(main, /basicConfig/);
+      // At import, and again in the lifespan (uvicorn.run(app) configures its loggers after the import).
+      assert.equal(main.match(/configure_logging\(settings\.LOG_LEVEL, settings\.log_format\)/g)?.length, 2);
+      const cors = main.indexOf('CORSMiddleware,\n');
+      const requestId = main.indexOf('application.add_middleware(RequestIdMiddleware)');
+      assert.ok(cors > 0 && requestId > cors, 'RequestIdMiddleware added last, so it runs first');
+      const middleware = read('app/core/middleware.py');
+      assert.match(middleware, /^CORS_EXPOSED_HEADERS = \(.*REQUEST_ID_HEADER\)$/m);
+      assert.match(middleware, /^SANE_REQUEST_ID = re\.compile\(r"\[A-Za-z0-9\._-\]\{1,128\}"\)$/m);
+      assert.match(read('app/core/errors.py'), /headers\[REQUEST_ID_HEADER\] = current/);
+      assert.match(read('app/core/logging.py'), /^UVICORN_ACCESS_LOGGER = "uvicorn.access"$/m);
+      assert.match(read('app/core/config.py'), /^ {4}LOG_FORMAT: LogFormat \| None = None$/m);
+      // Commented out: an empty LOG_FORMAT= would be the default anyway, a set one would win in production.
+      assert.match(read('.env.example'), /^# LOG_FORMAT=json$/m);
+      assert.doesNotMatch(read('.env'), /^LOG_FORMAT=/m);
+      assert.match(read('README.md'), /^\| `LOG_FORMAT` \| `json` in production, else `text` \|/m);
+      assert.match(read('README.md'), /^## Logs$/m);
+      assert.match(read('tests/test_logging.py'), /\/api\/v1\/auth\/login/);
+    });
+
+    it('--no-auth: the secrets test creates a user instead of logging in', async () => {
+      const result = await runApp()
+        .withArguments(['api'])
+        .withOptions({ auth: false, defaults: true, skipInstall: true });
+      const test = readFileSync(join(result.cwd, 'api', 'tests/test_logging.py'), 'utf8');
+      assert.doesNotMatch(test, /\/auth\//);
+      assert.match(test, /^USERS = "\/api\/v1\/users"$/m);
     });
   });
 

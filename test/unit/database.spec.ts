@@ -30,6 +30,7 @@ const COMMON_FILES = [
   'app/core/database/faults.py',
   'app/core/database/types.py',
   'app/core/errors.py',
+  'app/core/logging.py',
   'app/core/middleware.py',
   'app/core/security.py',
   'app/crud/__init__.py',
@@ -58,6 +59,7 @@ const COMMON_FILES = [
   'tests/test_database.py',
   'tests/test_errors.py',
   'tests/test_health.py',
+  'tests/test_logging.py',
   'tests/test_openapi.py',
   'tests/test_user_crud.py',
 ];
@@ -160,7 +162,7 @@ describe('forge:database', () => {
           assert.match(main, /allow_credentials=True,\n\s+allow_methods=CORS_METHODS,/);
           assert.match(
             read('app/core/middleware.py'),
-            /^CORS_HEADERS = \("Authorization", "Content-Type"\)$/m,
+            /^CORS_HEADERS = \("Authorization", "Content-Type", REQUEST_ID_HEADER\)$/m,
           );
           assert.match(
             read('.env.example'),

@@ -127,6 +127,8 @@ describe('forge:docker', () => {
         assert.match(service(compose, 'db-migrate')!, /^ {4}environment: \*app-environment$/m);
         assert.match(compose, /^ {2}SECRET_KEY: \$\{SECRET_KEY:\?[^}]+\}$/m);
         assert.match(compose, /^ {2}ENVIRONMENT: production$/m);
+        // Empty unless .env or the environment sets it: JSON lines, the default in production.
+        assert.match(compose, /^ {2}LOG_FORMAT: \$\{LOG_FORMAT:-\}$/m);
         const url = /^ {2}DATABASE_URL: (.+)$/m.exec(compose)![1]!;
         const expected = {
           postgresql:
