@@ -95,6 +95,15 @@ export async function prepareProject(
   };
 }
 
+/**
+ * Forget the project's rate-limit counters in Redis (a server's restart forgets in-memory ones): for a step after
+ * one that spent them, e.g. schemathesis's registrations.
+ */
+export async function forgetRateLimits(project: Pick<E2EProject, 'env'>): Promise<void> {
+  const prefix = project.env['REDIS_KEY_PREFIX'];
+  if (prefix !== undefined) await deleteRedisKeys(`${prefix}limits`);
+}
+
 /** Create the superuser `root` with the project's own CLI, as its README says; the CLI's output. */
 export async function createSuperuser(project: Pick<E2EProject, 'root' | 'bin' | 'env'>, password: string) {
   const cli = ['-m', 'app.cli', 'create-superuser', '--username', 'root', '--email', 'root@example.com'];
