@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type Generator from 'yeoman-generator';
@@ -45,3 +45,18 @@ export function listFiles(root: string, prefix = ''): string[] {
     })
     .sort();
 }
+
+/** A file of a project, as text. */
+export const readProjectFile = (project: string, file: string): string =>
+  readFileSync(join(project, file), 'utf8');
+
+/** Every file of a project with its text: equal snapshots mean a run changed nothing. */
+export const snapshotProject = (project: string): string[][] =>
+  listFiles(project).map((file) => [file, readProjectFile(project, file)]);
+
+/** A yeoman-test run of forge:`name` in `project`, asking nothing unless `defaults: false`. */
+export const runInProject = (name: string, project: string, options: Record<string, unknown> = {}) =>
+  runGenerator(generatorPath(name))
+    .withGenerators(FORGE_GENERATORS)
+    .cd(project)
+    .withOptions({ defaults: true, ...options });

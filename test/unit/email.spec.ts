@@ -1,18 +1,14 @@
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EMAIL_FILES } from '../../src/email/files.js';
-import { listFiles, newProject, runApp, runGenerator } from '../support/generate.js';
-import { FORGE_GENERATORS, generatorPath } from '../support/paths.js';
+import { newProject, readProjectFile, runApp, runInProject, snapshotProject } from '../support/generate.js';
 
 const runEmail = (project: string, options: Record<string, unknown> = {}) =>
-  runGenerator(generatorPath('email'))
-    .withGenerators(FORGE_GENERATORS)
-    .cd(project)
-    .withOptions({ defaults: true, ...options });
+  runInProject('email', project, options);
 
-const read = (project: string, file: string) => readFileSync(join(project, file), 'utf8');
-const snapshot = (project: string) => listFiles(project).map((f) => [f, read(project, f)]);
+const read = readProjectFile;
+const snapshot = snapshotProject;
 const emailFiles = EMAIL_FILES.map((file) => file.to as string);
 
 describe('forge:email', () => {

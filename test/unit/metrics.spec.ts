@@ -1,20 +1,14 @@
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { METRICS_FILES } from '../../src/metrics/files.js';
-import { listFiles, newProject, runApp, runGenerator } from '../support/generate.js';
-import { FORGE_GENERATORS, generatorPath } from '../support/paths.js';
+import { newProject, readProjectFile, runApp, runInProject, snapshotProject } from '../support/generate.js';
 
-const run = (name: string, project: string, options: Record<string, unknown> = {}) =>
-  runGenerator(generatorPath(name))
-    .withGenerators(FORGE_GENERATORS)
-    .cd(project)
-    .withOptions({ defaults: true, ...options });
 const runMetrics = (project: string, options: Record<string, unknown> = {}) =>
-  run('metrics', project, options);
+  runInProject('metrics', project, options);
 
-const read = (project: string, file: string) => readFileSync(join(project, file), 'utf8');
-const snapshot = (project: string) => listFiles(project).map((f) => [f, read(project, f)]);
+const read = readProjectFile;
+const snapshot = snapshotProject;
 const metricsFiles = METRICS_FILES.map((file) => file.to as string);
 
 describe('forge:metrics', () => {
@@ -96,10 +90,10 @@ describe('forge:metrics', () => {
     const project = join(result.cwd, 'api');
     writeFileSync(join(project, 'app/core/metrics.py'), `${read(project, 'app/core/metrics.py')}# mine\n`);
     await assert.rejects(
-      run('redis', project, { force: false }),
+      runInProject('redis', project, { force: false }),
       /Adding Redis renders app\/core\/metrics\.py again/,
     );
-    await run('redis', project, { force: true });
+    await runInProject('redis', project, { force: true });
     assert.match(read(project, 'app/core/metrics.py'), /^ {12}yield _gauge\("redis_pool_in_use"/m);
     assert.match(read(project, 'tests/test_metrics.py'), /redis_pool_idle/);
   });

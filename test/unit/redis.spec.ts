@@ -1,18 +1,14 @@
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { REDIS_FILES } from '../../src/redis/files.js';
-import { listFiles, newProject, runApp, runGenerator } from '../support/generate.js';
-import { FORGE_GENERATORS, generatorPath } from '../support/paths.js';
+import { newProject, readProjectFile, runApp, runInProject, snapshotProject } from '../support/generate.js';
 
 const runRedis = (project: string, options: Record<string, unknown> = {}) =>
-  runGenerator(generatorPath('redis'))
-    .withGenerators(FORGE_GENERATORS)
-    .cd(project)
-    .withOptions({ defaults: true, ...options });
+  runInProject('redis', project, options);
 
-const read = (project: string, file: string) => readFileSync(join(project, file), 'utf8');
-const snapshot = (project: string) => listFiles(project).map((f) => [f, read(project, f)]);
+const read = readProjectFile;
+const snapshot = snapshotProject;
 const redisFiles = REDIS_FILES.map((file) => file.to as string);
 
 describe('forge:redis', () => {
