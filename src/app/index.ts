@@ -46,7 +46,7 @@ export default class AppGenerator extends Generator<Partial<ForgeConfig>, AppOpt
   }
 
   initializing(): void {
-    const { name, description, database, orm, docker, auth, email, redis, metrics } = this.options;
+    const { name, description, database, orm } = this.options;
     this.known = {};
     if (name === '.') {
       this.known.projectName = basename(this.destinationRoot());
@@ -61,11 +61,10 @@ export default class AppGenerator extends Generator<Partial<ForgeConfig>, AppOpt
     }
     if (database !== undefined) this.known.database = parseChoice('database', database, DATABASES);
     if (orm !== undefined) this.known.orm = parseChoice('orm', orm, ORMS);
-    if (typeof docker === 'boolean') this.known.docker = docker;
-    if (typeof auth === 'boolean') this.known.auth = auth;
-    if (typeof email === 'boolean') this.known.email = email;
-    if (typeof redis === 'boolean') this.known.redis = redis;
-    if (typeof metrics === 'boolean') this.known.metrics = metrics;
+    for (const key of ['docker', 'auth', 'email', 'redis', 'metrics'] as const) {
+      const value = this.options[key];
+      if (typeof value === 'boolean') this.known[key] = value;
+    }
     if (this.known.projectName !== undefined) this._loadStoredAnswers();
   }
 
@@ -170,7 +169,7 @@ export default class AppGenerator extends Generator<Partial<ForgeConfig>, AppOpt
     } as const;
     for (const key of ['database', 'orm', 'auth', 'email', 'redis', 'metrics'] as const) {
       if (this.known[key] === undefined || this.known[key] === stored[key]) continue;
-      if (key === 'auth' || key === 'email' || key === 'redis' || key === 'metrics') {
+      if (key !== 'database' && key !== 'orm') {
         const [what, command, off] = features[key];
         throw new Error(
           stored[key]
